@@ -1,0 +1,75 @@
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { readEnvironment, type Environment } from './config/environment.js';
+import { parseEnv } from './config/env.schema.js';
+import { HttpExceptionFilter } from './http/http-exception.filter.js';
+import { setupSwagger } from './http/swagger.js';
+
+export const API_PREFIX = 'api/v1';
+const BODY_LIMIT = '100kb';
+
+export interface CreatedApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+}
+
+/** Applies the HTTP conventions every route shares (also used by tests that build the app themselves). */
+export function configureHttp(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  express.useBodyParser('json', { limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  express.use(helmet());
+  express.disable('x-powered-by');
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: ['health/live', 'health/ready', 'metrics', 'dashboard', 'dashboard/{*path}'],
+  });
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+    }),
+  );
+}
+
+/**
+ * Nest answers unknown routes with JSON only under the global prefix; outside it Express would send
+ * its HTML page. Installed after `init()` so it sits behind every route.
+ */
+export function installFallbacks(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  express.use((request: Request, response: Response) => {
+    response.status(404).json({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `Cannot ${request.method} ${request.path}`,
+    });
+  });
+}
+
+/**
+ * Builds and initialises the whole service (not yet listening): config validated, logger installed,
+ * database connected and migrated, HTTP conventions and Swagger applied.
+ */
+export async function createApp(env: Environment = readEnvironment()): Promise<CreatedApp> {
+  const config = parseEnv(env);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env), {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  configureHttp(app);
+  setupSwagger(app);
+  await app.init();
+  installFallbacks(app);
+  return { app, config };
+}

@@ -1,0 +1,127 @@
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+
+export interface EmbeddedPostgresOptions {
+  /** Folder of the service's data; the database lives in `<dataDir>/pglite`. */
+  dataDir: string;
+  /** Port for the wire-protocol server; 0 picks a free one. Bound to 127.0.0.1 only. */
+  port?: number;
+  /** How many client connections the multiplexer accepts (the ORM pool, the CLI, psql, …). */
+  maxConnections?: number;
+}
+
+interface LockFile {
+  pid: number;
+  port: number;
+  startedAt: string;
+}
+
+/** Thrown when another live process already serves the same data folder. */
+export class EmbeddedDatabaseBusyError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly owner: LockFile,
+  ) {
+    super(
+      `the embedded database in ${dataDir} is in use by process ${owner.pid} (listening on 127.0.0.1:${owner.port}); ` +
+        `stop that process, or set DATABASE_URL to use a PostgreSQL server`,
+    );
+    this.name = 'EmbeddedDatabaseBusyError';
+  }
+}
+
+/**
+ * PostgreSQL without installing PostgreSQL: PGlite (Postgres compiled to WebAssembly) persisted in
+ * `<dataDir>/pglite`, served on a loopback port through pglite-socket so that the ORM's `pg` pool (and
+ * psql, while the service runs) connect to it like to any server. PGlite is one session; the socket
+ * server multiplexes connections onto it and keeps a transaction's statements together.
+ *
+ * A lock file (`<dataDir>/pglite.lock`, holding pid and port) stops a second process from opening the
+ * same files, which would corrupt them.
+ */
+export class EmbeddedPostgres {
+  private constructor(
+    private readonly db: PGlite,
+    private readonly server: PGLiteSocketServer,
+    private readonly lockPath: string,
+    readonly dataDir: string,
+    readonly port: number,
+  ) {}
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+    const dataDir = resolve(options.dataDir, 'pglite');
+    mkdirSync(dataDir, { recursive: true });
+    const lockPath = resolve(options.dataDir, 'pglite.lock');
+    const owner = readLock(lockPath);
+    if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
+      throw new EmbeddedDatabaseBusyError(dataDir, owner);
+    }
+    writeFileSync(
+      lockPath,
+      JSON.stringify({ pid: process.pid, port: 0, startedAt: new Date().toISOString() }),
+    );
+
+    let db: PGlite | undefined;
+    try {
+      db = await PGlite.create({ dataDir });
+      const server = new PGLiteSocketServer({
+        db,
+        host: '127.0.0.1',
+        port: options.port ?? 0,
+        maxConnections: options.maxConnections ?? 32,
+      });
+      await server.start();
+      const port = Number(server.getServerConn().split(':').pop());
+      const lock: LockFile = { pid: process.pid, port, startedAt: new Date().toISOString() };
+      writeFileSync(lockPath, JSON.stringify(lock));
+      return new EmbeddedPostgres(db, server, lockPath, dataDir, port);
+    } catch (error) {
+      await db?.close().catch(() => undefined);
+      rmSync(lockPath, { force: true });
+      throw error;
+    }
+  }
+
+  /** Stops accepting connections, flushes and closes PGlite, releases the lock. Call after the ORM is closed. */
+  async stop(): Promise<void> {
+    await this.server.stop();
+    if (!this.db.closed) await this.db.close();
+    const owner = readLock(this.lockPath);
+    if (owner?.pid === process.pid) rmSync(this.lockPath, { force: true });
+  }
+
+  /** The lock of a running embedded server in `dataDir`, if a live process holds one (for tools like the migration CLI). */
+  static runningIn(dataDir: string): { pid: number; url: string } | undefined {
+    const owner = readLock(join(resolve(dataDir), 'pglite.lock'));
+    if (!owner || owner.port === 0 || !isAlive(owner.pid)) return undefined;
+    return { pid: owner.pid, url: `postgres://postgres@127.0.0.1:${owner.port}/postgres` };
+  }
+}
+
+function readLock(path: string): LockFile | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockFile>;
+    if (typeof parsed.pid === 'number' && typeof parsed.port === 'number') {
+      return { pid: parsed.pid, port: parsed.port, startedAt: String(parsed.startedAt ?? '') };
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else — still alive.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,14 @@
+import { AssetContractSchema } from '../assets/entities/asset-contract.entity.js';
+import { AssetPriceSchema } from '../assets/entities/asset-price.entity.js';
+import { AssetRankingSchema } from '../assets/entities/asset-ranking.entity.js';
+import { AssetSchema } from '../assets/entities/asset.entity.js';
+import { JobRunSchema } from '../jobs/job-run.entity.js';
+
+/** Every entity of the service, listed explicitly (no folder discovery: the same list works from src and dist). */
+export const ENTITIES = [
+  AssetSchema,
+  AssetRankingSchema,
+  AssetPriceSchema,
+  AssetContractSchema,
+  JobRunSchema,
+];

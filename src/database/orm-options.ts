@@ -1,0 +1,61 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { join } from 'node:path';
+import { ENTITIES } from './entities.js';
+import { projectRoot, runningFromSource } from './project-root.js';
+
+export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+export interface OrmConnection {
+  clientUrl: string;
+  poolMax: number;
+  /** Called when an idle pooled connection breaks (the server went away); the pool replaces it. */
+  onPoolError?: (error: Error) => void;
+}
+
+interface PgClientLike {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+interface PgPoolLike {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'connect', listener: (client: PgClientLike) => void): unknown;
+}
+
+/** The one MikroORM configuration, shared by the service, the migration CLI, `mikro-orm.config.ts` and tests. */
+export function buildOrmOptions(connection: OrmConnection): Options {
+  const root = projectRoot();
+  return defineConfig({
+    clientUrl: connection.clientUrl,
+    entities: ENTITIES,
+    extensions: [Migrator],
+    pool: { min: 0, max: connection.poolMax, idleTimeoutMillis: 30_000 },
+    driverOptions: {
+      // A connection cut by the server (restart, failover, network) emits 'error' — on the pool when
+      // the client is idle, on the client itself when it was just checked out. Unheard, either kills
+      // the process; heard, the pool drops the client and the query in flight fails on its own.
+      onPoolCreated: (pool: PgPoolLike) => {
+        pool.on('error', (error) => connection.onPoolError?.(error));
+        pool.on('connect', (client) => client.on('error', (error) => connection.onPoolError?.(error)));
+      },
+    },
+    // Requests and jobs always work on a fork; touching the global context is a bug we want to see.
+    allowGlobalContext: false,
+    ensureDatabase: false,
+    debug: false,
+    preferTs: runningFromSource,
+    baseDir: root,
+    migrations: {
+      tableName: MIGRATIONS_TABLE,
+      path: join(root, 'dist', 'migrations'),
+      pathTs: join(root, 'migrations'),
+      glob: '!(*.d).{js,ts}',
+      transactional: true,
+      allOrNothing: true,
+      // Diff against the migrated database, not a snapshot file: one source of truth, reviewed in git.
+      snapshot: false,
+      emit: 'ts',
+      silent: true,
+    },
+  });
+}

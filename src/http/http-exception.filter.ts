@@ -1,0 +1,103 @@
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+
+/** The one error shape of the API: `{ statusCode, error, message }`, plus optional fields a route adds. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  [extra: string]: unknown;
+}
+
+/** body-parser and raw-body mark their errors with a `type` and an HTTP status; map them to clear answers. */
+interface BodyParserError {
+  type: string;
+  status?: number;
+  statusCode?: number;
+  limit?: number;
+}
+
+const BODY_ERROR_MESSAGES: Record<string, (error: BodyParserError) => string> = {
+  'entity.parse.failed': () => 'Request body is not valid JSON',
+  'entity.too.large': (error) =>
+    error.limit === undefined
+      ? 'Request body is too large'
+      : `Request body is larger than ${error.limit} bytes`,
+  'encoding.unsupported': () => 'Request body encoding is not supported; send UTF-8 JSON',
+  'charset.unsupported': () => 'Request body charset is not supported; send UTF-8 JSON',
+  'request.aborted': () => 'Request was aborted by the client',
+};
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return (
+    typeof error === 'object' && error !== null && typeof (error as { type?: unknown }).type === 'string'
+  );
+}
+
+/**
+ * Turns every error — Nest's HTTP exceptions, body-parser failures, anything unexpected — into the JSON
+ * error body. Unexpected errors answer a bare 500 (no message, no stack) and are logged in full.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpException');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const context = host.switchToHttp();
+    const response = context.getResponse<Response>();
+    const request = context.getRequest<Request>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error(
+        { err: exception, method: request.method, url: request.originalUrl },
+        `${request.method} ${request.originalUrl} failed: ${body.message}`,
+      );
+    }
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    // Nest's Express adapter wraps body-parser failures in an HttpException and keeps the original as cause.
+    const bodyError = exception instanceof HttpException ? exception.cause : exception;
+    if (isBodyParserError(bodyError)) {
+      const statusCode = bodyError.status ?? bodyError.statusCode ?? HttpStatus.BAD_REQUEST;
+      const describe = BODY_ERROR_MESSAGES[bodyError.type];
+      return {
+        statusCode,
+        error: STATUS_CODES[statusCode] ?? 'Bad Request',
+        message: describe ? describe(bodyError) : `Request body could not be read (${bodyError.type})`,
+      };
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const payload = exception.getResponse();
+      const error = STATUS_CODES[statusCode] ?? 'Error';
+      if (typeof payload === 'string') return { statusCode, error, message: payload };
+      const { message, error: _reason, statusCode: _status, ...extra } = payload as Record<string, unknown>;
+      if (Array.isArray(message)) {
+        const details = message.map(String);
+        return { statusCode, error, message: details.join('; '), details, ...extra };
+      }
+      return {
+        statusCode,
+        error,
+        message: typeof message === 'string' ? message : exception.message,
+        ...extra,
+      };
+    }
+    return {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      error: STATUS_CODES[HttpStatus.INTERNAL_SERVER_ERROR] ?? 'Internal Server Error',
+      message: 'Internal server error',
+    };
+  }
+}

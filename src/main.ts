@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './bootstrap.js';
+import { readEnvironment } from './config/environment.js';
+import { ConfigValidationError, parseEnv } from './config/env.schema.js';
+
+async function main(): Promise<void> {
+  const env = readEnvironment();
+  try {
+    parseEnv(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      // One line per bad variable, no stack: this is the operator's to fix, not a crash.
+      process.stderr.write(`Invalid configuration, the service cannot start:\n`);
+      for (const problem of error.problems) process.stderr.write(`  ${problem}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const { app, config } = await createApp(env);
+  const logger = new Logger('Main');
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.log({ port }, `Listening on http://${config.host}:${port} (API docs at /docs)`);
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log({ signal }, `Received ${signal}, shutting down`);
+    app
+      .close()
+      .then(() => {
+        logger.log('Shutdown complete');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'Shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+import { Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pino from 'pino';
+import pretty from 'pino-pretty';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { passwordOf, scrubSecrets } from './secret-scrubber.js';
+
+/** Header paths that carry credentials, wherever pino-http or an error serialiser puts them. */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-cg-demo-api-key"]',
+  'req.headers["x-cg-pro-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.headers.authorization',
+  '*.headers["x-cg-demo-api-key"]',
+  '*.headers["x-cg-pro-api-key"]',
+];
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function secretsOf(config: AppConfig): string[] {
+  return [
+    ...config.auth.apiTokens,
+    config.coingecko.apiKey,
+    passwordOf(config.database.url),
+    config.metrics.token,
+  ].filter((secret): secret is string => typeof secret === 'string');
+}
+
+export function createLogDestination(config: AppConfig): pino.DestinationStream {
+  const destination =
+    config.log.format === 'pretty'
+      ? pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:standard', ignore: 'pid,hostname' })
+      : pino.destination({ dest: 1, sync: false });
+  return scrubSecrets(destination, secretsOf(config));
+}
+
+/**
+ * nestjs-pino as the application logger: JSON lines by default (`LOG_FORMAT=pretty` for people), one
+ * request id per HTTP request (taken from `x-request-id` when the caller sends a sane one, echoed back),
+ * credentials redacted by path and, as a last line of defence, by value.
+ */
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => {
+        const log = config.log;
+        return {
+          pinoHttp: [
+            {
+              level: log.level,
+              redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+              genReqId: (req: IncomingMessage, res: ServerResponse) => {
+                const header = req.headers['x-request-id'];
+                const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+                res.setHeader('x-request-id', id);
+                return id;
+              },
+              customLogLevel: (_req, res, error) =>
+                error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+              autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+              serializers: {
+                req: (req: { id: unknown; method: string; url: string }) => ({
+                  id: req.id,
+                  method: req.method,
+                  url: req.url,
+                }),
+                res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+              },
+            },
+            createLogDestination(config),
+          ],
+        };
+      },
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+describe('HTTP conventions', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startApp({ DATABASE_URL: db.url });
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.drop();
+  });
+
+  it('answers unknown routes with the JSON error body, inside and outside the API prefix', async () => {
+    for (const path of ['/nope', '/api/v1/nope']) {
+      const response = await fetch(`${running.baseUrl}${path}`);
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/application\/json/);
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+      expect(body.message).toMatch(/^Cannot GET /);
+    }
+  });
+
+  it('answers malformed JSON with 400 and says so', async () => {
+    const response = await fetch(`${running.baseUrl}/api/v1/anything`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"limit": ',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Request body is not valid JSON',
+    });
+  });
+
+  it('answers a body that is not JSON with 415', async () => {
+    const response = await fetch(`${running.baseUrl}/api/v1/anything`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'limit=10',
+    });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: 'Content-Type must be application/json for a request with a body (got text/plain)',
+    });
+  });
+
+  it('refuses bodies over the size limit with 413', async () => {
+    const response = await fetch(`${running.baseUrl}/api/v1/anything`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(200_000) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'Request body is larger than 102400 bytes',
+    });
+  });
+
+  it('sends security headers and a request id (echoing a sane one from the caller)', async () => {
+    const response = await fetch(`${running.baseUrl}/health/live`, {
+      headers: { 'x-request-id': 'trace-abc-123' },
+    });
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(response.headers.get('x-powered-by')).toBeNull();
+    expect(response.headers.get('x-request-id')).toBe('trace-abc-123');
+    const generated = await fetch(`${running.baseUrl}/health/live`, {
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves Swagger UI at /docs and the OpenAPI document at /docs-json', async () => {
+    const ui = await fetch(`${running.baseUrl}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger-ui');
+    const response = await fetch(`${running.baseUrl}/docs-json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      info: { title: string; version: string };
+      paths: Record<string, unknown>;
+      components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+    };
+    expect(document.info.title).toBe('crypto-pocket-butler');
+    expect(document.info.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+});

@@ -1,0 +1,30 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApp } from '../../src/bootstrap.js';
+import type { AppConfig } from '../../src/config/app-config.js';
+import type { Environment } from '../../src/config/environment.js';
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  /** `http://127.0.0.1:<port>` of the listening server. */
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Jobs stay off the clock in tests unless a test turns one on. */
+export const QUIET_ENV: Environment = {
+  LOG_LEVEL: 'silent',
+  JOBS_CATCH_UP: 'false',
+  TOP_COINS_COLLECTION_ENABLED: 'false',
+  PRICE_COLLECTION_ENABLED: 'false',
+  CONTRACT_ADDRESSES_COLLECTION_ENABLED: 'false',
+};
+
+/** The whole service, built exactly as `main.ts` builds it, listening on an ephemeral loopback port. */
+export async function startApp(env: Environment): Promise<RunningApp> {
+  const { app, config } = await createApp({ ...QUIET_ENV, PORT: '0', HOST: '127.0.0.1', ...env });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  if (typeof address !== 'object' || !address) throw new Error('server has no address');
+  return { app, config, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
