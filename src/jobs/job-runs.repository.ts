@@ -1,0 +1,274 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { toDate, toDateOrNull } from '../database/pg-values.js';
+import type { JobMetrics } from './job-result.js';
+import type { JobRunStatus, JobTrigger } from './job-run.entity.js';
+
+export interface JobProgress {
+  done: number;
+  total: number | null;
+  updated_at: string;
+}
+
+/** One `job_runs` row as the runner and the API use it. */
+export interface JobRunRecord {
+  id: string;
+  jobKey: string;
+  jobName: string;
+  trigger: JobTrigger;
+  scheduledFor: Date | null;
+  status: JobRunStatus;
+  attempts: number;
+  params: Record<string, unknown>;
+  startedAt: Date;
+  completedAt: Date | null;
+  durationMs: number | null;
+  heartbeatAt: Date;
+  owner: string;
+  itemsProcessed: number;
+  itemsCreated: number;
+  itemsUpdated: number;
+  itemsSkipped: number;
+  custom: Record<string, unknown>;
+  progress: JobProgress | null;
+  error: string | null;
+}
+
+export interface NewRun {
+  jobKey: string;
+  jobName: string;
+  trigger: JobTrigger;
+  /** The cron slot; `null` for runs that belong to no slot (manual, dependency, cli). */
+  slot: Date | null;
+  params: Record<string, unknown>;
+  owner: string;
+}
+
+export interface RunOutcome {
+  status: Extract<JobRunStatus, 'succeeded' | 'failed' | 'abandoned'>;
+  durationMs: number;
+  metrics: JobMetrics;
+  error: string | null;
+  progress: JobProgress | null;
+}
+
+export interface RunListQuery {
+  jobKey?: string;
+  status?: JobRunStatus;
+  limit: number;
+  /** Keyset cursor: the `(started_at, id)` of the last row of the previous page. */
+  before?: { startedAt: Date; id: string };
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * Run start times are kept to the millisecond so that a JavaScript Date carries them exactly: they are
+ * the keyset cursor of the run history, and a microsecond lost in a round trip would skip or repeat rows.
+ */
+const NOW_MS = `date_trunc('milliseconds', now())`;
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+const COLUMNS = `id, job_key, job_name, trigger, scheduled_for, status, attempts, params, started_at, completed_at,
+  duration_ms, heartbeat_at, owner, items_processed, items_created, items_updated, items_skipped, custom, progress, error`;
+
+function toRecord(row: Row): JobRunRecord {
+  return {
+    id: String(row.id),
+    jobKey: String(row.job_key),
+    jobName: String(row.job_name),
+    trigger: row.trigger as JobTrigger,
+    scheduledFor: toDateOrNull(row.scheduled_for),
+    status: row.status as JobRunStatus,
+    attempts: Number(row.attempts),
+    params: (row.params ?? {}) as Record<string, unknown>,
+    startedAt: toDate(row.started_at),
+    completedAt: toDateOrNull(row.completed_at),
+    durationMs: row.duration_ms === null || row.duration_ms === undefined ? null : Number(row.duration_ms),
+    heartbeatAt: toDate(row.heartbeat_at),
+    owner: String(row.owner),
+    itemsProcessed: Number(row.items_processed),
+    itemsCreated: Number(row.items_created),
+    itemsUpdated: Number(row.items_updated),
+    itemsSkipped: Number(row.items_skipped),
+    custom: (row.custom ?? {}) as Record<string, unknown>,
+    progress: (row.progress ?? null) as JobProgress | null,
+    error: typeof row.error === 'string' ? row.error : null,
+  };
+}
+
+/**
+ * Every query on `job_runs`. PostgreSQL is the coordinator between replicas, so the rules live in
+ * these statements: the slot claim and the one-running-run rule are unique constraints hit by
+ * `ON CONFLICT DO NOTHING`, and time comparisons use the database clock so replicas with skewed clocks
+ * agree on what is stale.
+ */
+@Injectable()
+export class JobRunsRepository {
+  constructor(private readonly orm: MikroORM) {}
+
+  private async query(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return this.orm.em.getConnection().execute<Row[]>(sql, params, 'all');
+  }
+
+  /**
+   * Inserts the run as `running`, unless its slot already has a run or the job is running anywhere
+   * (either unique index refuses the row); returns undefined then.
+   */
+  async claim(run: NewRun): Promise<JobRunRecord | undefined> {
+    const rows = await this.query(
+      `insert into job_runs (job_key, job_name, trigger, scheduled_for, status, attempts, params, started_at, heartbeat_at, owner)
+       values (?, ?, ?, ?::timestamptz, 'running', 1, ?::jsonb, ${NOW_MS}, now(), ?)
+       on conflict do nothing
+       returning ${COLUMNS}`,
+      [run.jobKey, run.jobName, run.trigger, iso(run.slot), JSON.stringify(run.params), run.owner],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  /** Records that a slot was not run because the job was busy; returns undefined if the slot already has a run. */
+  async recordSkipped(run: NewRun, reason: string): Promise<JobRunRecord | undefined> {
+    const rows = await this.query(
+      `insert into job_runs (job_key, job_name, trigger, scheduled_for, status, attempts, params, started_at,
+                             completed_at, duration_ms, heartbeat_at, owner, error)
+       values (?, ?, ?, ?::timestamptz, 'skipped', 0, ?::jsonb, ${NOW_MS}, now(), 0, now(), ?, ?)
+       on conflict do nothing
+       returning ${COLUMNS}`,
+      [run.jobKey, run.jobName, run.trigger, iso(run.slot), JSON.stringify(run.params), run.owner, reason],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async findBySlot(jobKey: string, slot: Date): Promise<JobRunRecord | undefined> {
+    const rows = await this.query(
+      `select ${COLUMNS} from job_runs where job_key = ? and scheduled_for = ?::timestamptz`,
+      [jobKey, slot.toISOString()],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async findRunning(jobKey: string): Promise<JobRunRecord | undefined> {
+    const rows = await this.query(
+      `select ${COLUMNS} from job_runs where job_key = ? and status = 'running'`,
+      [jobKey],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async get(id: string): Promise<JobRunRecord | undefined> {
+    const rows = await this.query(`select ${COLUMNS} from job_runs where id = ?`, [id]);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async setAttempt(id: string, owner: string, attempt: number): Promise<void> {
+    await this.query(`update job_runs set attempts = ? where id = ? and owner = ? and status = 'running'`, [
+      attempt,
+      id,
+      owner,
+    ]);
+  }
+
+  /** Proves the run is alive; false when it is no longer ours to run (another instance abandoned it). */
+  async heartbeat(id: string, owner: string): Promise<boolean> {
+    const rows = await this.query(
+      `update job_runs set heartbeat_at = now() where id = ? and owner = ? and status = 'running' returning id`,
+      [id, owner],
+    );
+    return rows.length > 0;
+  }
+
+  async saveProgress(id: string, owner: string, progress: JobProgress): Promise<void> {
+    await this.query(
+      `update job_runs set progress = ?::jsonb where id = ? and owner = ? and status = 'running'`,
+      [JSON.stringify(progress), id, owner],
+    );
+  }
+
+  /** Writes the outcome; undefined when the run was no longer ours (abandoned meanwhile). */
+  async finish(id: string, owner: string, outcome: RunOutcome): Promise<JobRunRecord | undefined> {
+    const { metrics } = outcome;
+    const rows = await this.query(
+      `update job_runs
+          set status = ?, completed_at = now(), duration_ms = ?, heartbeat_at = now(),
+              items_processed = ?, items_created = ?, items_updated = ?, items_skipped = ?,
+              custom = ?::jsonb, error = ?, progress = coalesce(?::jsonb, progress)
+        where id = ? and owner = ? and status = 'running'
+        returning ${COLUMNS}`,
+      [
+        outcome.status,
+        Math.round(outcome.durationMs),
+        metrics.items_processed,
+        metrics.items_created,
+        metrics.items_updated,
+        metrics.items_skipped,
+        JSON.stringify(metrics.custom),
+        outcome.error,
+        outcome.progress ? JSON.stringify(outcome.progress) : null,
+        id,
+        owner,
+      ],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  /**
+   * Marks every running run whose heartbeat is older than `staleAfterMs` as abandoned — its owner died
+   * or hung — which frees the job for the next run. Any instance may do this, at any time.
+   */
+  async abandonStale(staleAfterMs: number): Promise<JobRunRecord[]> {
+    const rows = await this.query(
+      `update job_runs
+          set status = 'abandoned',
+              completed_at = now(),
+              duration_ms = greatest(0, round(extract(epoch from (heartbeat_at - started_at)) * 1000))::int,
+              error = 'no heartbeat since ' || to_char(heartbeat_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                      || '; owner ' || owner || ' presumed dead'
+        where status = 'running' and heartbeat_at < now() - (? * interval '1 millisecond')
+        returning ${COLUMNS}`,
+      [staleAfterMs],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Whether the job has ever succeeded (dependencies need one successful run). */
+  async hasSucceeded(jobKey: string): Promise<boolean> {
+    const rows = await this.query(
+      `select 1 from job_runs where job_key = ? and status = 'succeeded' limit 1`,
+      [jobKey],
+    );
+    return rows.length > 0;
+  }
+
+  async list(query: RunListQuery): Promise<JobRunRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.jobKey) {
+      where.push('job_key = ?');
+      params.push(query.jobKey);
+    }
+    if (query.status) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.before) {
+      where.push('(started_at, id) < (?::timestamptz, ?::uuid)');
+      params.push(query.before.startedAt.toISOString(), query.before.id);
+    }
+    params.push(query.limit);
+    const rows = await this.query(
+      `select ${COLUMNS} from job_runs ${where.length ? `where ${where.join(' and ')}` : ''}
+        order by started_at desc, id desc limit ?`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
+  /** The newest run of each job key. */
+  async latestPerJob(): Promise<Map<string, JobRunRecord>> {
+    const rows = await this.query(
+      `select distinct on (job_key) ${COLUMNS} from job_runs order by job_key, started_at desc, id desc`,
+    );
+    return new Map(rows.map((row) => [String(row.job_key), toRecord(row)]));
+  }
+}

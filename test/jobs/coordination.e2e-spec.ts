@@ -1,0 +1,294 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { previousFire, slotForTick } from '../../src/jobs/cron-slots.js';
+import type { JobDefinition } from '../../src/jobs/job-definition.js';
+import { limitLabel } from '../../src/jobs/job-definition.js';
+import type { JobFunction } from '../../src/jobs/job-context.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createRunnerInstance, sleep, type RunnerInstance } from '../support/jobs.js';
+
+const definition = (key: string, dependsOn: string[] = [], schedule = '0 */15 * * * *'): JobDefinition => ({
+  key,
+  envPrefix: key.toUpperCase(),
+  defaultSchedule: schedule,
+  defaultLimit: 10,
+  limit: { min: 1, max: 100, nullable: false },
+  dependsOn,
+  label: (params) => limitLabel(key, params),
+});
+
+const settingsFor = (...keys: string[]) =>
+  Object.fromEntries(
+    keys.map((key) => [key, { enabled: true, schedule: '0 */15 * * * *', limit: 10, timeoutMs: 10_000 }]),
+  );
+
+describe('coordination through PostgreSQL', () => {
+  let db: TestDatabase;
+  let instances: RunnerInstance[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    await Promise.all(instances.map((instance) => instance.close()));
+    instances = [];
+    await db.query('delete from job_runs');
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  async function replicas(
+    count: number,
+    options: Parameters<typeof createRunnerInstance>[1] = {},
+  ): Promise<RunnerInstance[]> {
+    // Created one after another: the test helper migrates without the service's advisory lock.
+    for (let i = 0; i < count; i++) instances.push(await createRunnerInstance(db.url, options));
+    // Warm each pool so the race below is between claims, not between connection set-ups.
+    await Promise.all(instances.map((instance) => instance.orm.em.getConnection().execute('select 1')));
+    return instances;
+  }
+
+  it('runs each cron slot once when several replicas fire it at the same moment', async () => {
+    const executions = new Map<string, number>();
+    const work: JobFunction = async (ctx) => {
+      const key = ctx.slot.toISOString();
+      executions.set(key, (executions.get(key) ?? 0) + 1);
+      await sleep(2);
+    };
+    const fleet = await replicas(3, { settings: { byKey: settingsFor('tick_job') } });
+    for (const instance of fleet) instance.registry.register(definition('tick_job'), work);
+
+    const slots = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(2026, 0, 1, 0, i * 15)));
+    for (const slot of slots) {
+      await Promise.all(fleet.map((instance) => instance.scheduler.runSlot('tick_job', slot, 'schedule')));
+    }
+
+    expect([...executions.values()].every((count) => count === 1)).toBe(true);
+    expect(executions.size).toBe(slots.length);
+    const rows = await db.query<{ scheduled_for: string; count: string }>(
+      `select scheduled_for, count(*) from job_runs where job_key = 'tick_job' group by scheduled_for`,
+    );
+    expect(rows).toHaveLength(slots.length);
+    expect(rows.every((row) => Number(row.count) === 1)).toBe(true);
+  });
+
+  it('never runs a slot twice or overlaps runs, even when every replica fires every slot at once', async () => {
+    const executions = new Map<string, number>();
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    const work: JobFunction = async (ctx) => {
+      concurrent += 1;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      const key = ctx.slot.toISOString();
+      executions.set(key, (executions.get(key) ?? 0) + 1);
+      await sleep(5);
+      concurrent -= 1;
+    };
+    const fleet = await replicas(3, { settings: { byKey: settingsFor('tick_job') } });
+    for (const instance of fleet) instance.registry.register(definition('tick_job'), work);
+
+    const slots = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2026, 1, 1, 0, i * 15)));
+    await Promise.all(
+      slots.flatMap((slot) =>
+        fleet.map((instance) => instance.scheduler.runSlot('tick_job', slot, 'schedule')),
+      ),
+    );
+
+    expect(maxConcurrent).toBe(1);
+    expect([...executions.values()].every((count) => count === 1)).toBe(true);
+    const rows = await db.query<{ status: string; scheduled_for: string }>(
+      `select status, scheduled_for from job_runs where job_key = 'tick_job'`,
+    );
+    // Every slot has exactly one row: the run, or a `skipped` record saying the job was busy.
+    expect(new Set(rows.map((row) => row.scheduled_for)).size).toBe(slots.length);
+    expect(rows).toHaveLength(slots.length);
+    expect(rows.filter((row) => row.status === 'succeeded')).toHaveLength(executions.size);
+    expect(rows.every((row) => ['succeeded', 'skipped'].includes(row.status))).toBe(true);
+    const skipped = await db.query<{ error: string }>(
+      `select error from job_runs where status = 'skipped' limit 1`,
+    );
+    if (skipped.length > 0)
+      expect(skipped[0].error).toMatch(
+        /^skipped: tick_job was already running \(run [0-9a-f-]+, owner .+\)$/,
+      );
+  });
+
+  it('turns concurrent manual triggers into one run', async () => {
+    let executions = 0;
+    const fleet = await replicas(2, { settings: { byKey: settingsFor('manual_job') } });
+    for (const instance of fleet) {
+      instance.registry.register(definition('manual_job'), async () => {
+        executions += 1;
+        await sleep(300);
+      });
+    }
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => fleet[i % 2].runner.run({ job: 'manual_job', trigger: 'manual' })),
+    );
+    const started = outcomes.filter((outcome) => outcome.kind === 'started');
+    expect(started).toHaveLength(1);
+    const runId = started[0].kind === 'started' ? started[0].run.id : '';
+    for (const outcome of outcomes.filter((o) => o.kind !== 'started')) {
+      expect(outcome).toMatchObject({ kind: 'already_running', running: { id: runId } });
+    }
+    if (started[0].kind === 'started') await started[0].completion;
+    expect(executions).toBe(1);
+  });
+
+  it('abandons a run whose owner stopped heartbeating, and then runs the job again', async () => {
+    const [instance] = await replicas(1, {
+      settings: { byKey: settingsFor('stale_job'), staleAfterMs: 60_000 },
+    });
+    instance.registry.register(definition('stale_job'), async () => undefined);
+    const [dead] = await db.query<{ id: string }>(
+      `insert into job_runs (job_key, job_name, trigger, status, attempts, started_at, heartbeat_at, owner)
+       values ('stale_job', 'stale_job(limit=10)', 'manual', 'running', 1, now() - interval '5 minutes',
+               timestamptz '2026-01-01T10:00:00Z', 'host-a:123:abc') returning id`,
+    );
+
+    const outcome = await instance.runner.run({ job: 'stale_job', trigger: 'manual' });
+    expect(outcome.kind).toBe('started');
+    if (outcome.kind === 'started') expect((await outcome.completion).status).toBe('succeeded');
+
+    const [abandoned] = await db.query(`select status, error, completed_at from job_runs where id = $1`, [
+      dead.id,
+    ]);
+    expect(abandoned).toMatchObject({
+      status: 'abandoned',
+      error: 'no heartbeat since 2026-01-01T10:00:00Z; owner host-a:123:abc presumed dead',
+    });
+    expect(abandoned.completed_at).not.toBeNull();
+  });
+
+  it('sweeps stale runs at start-up', async () => {
+    const [instance] = await replicas(1, { settings: { staleAfterMs: 60_000 } });
+    await db.query(
+      `insert into job_runs (job_key, job_name, trigger, status, attempts, started_at, heartbeat_at, owner)
+       values ('any_job', 'any_job', 'manual', 'running', 1, now() - interval '2 hours', now() - interval '2 hours', 'gone')`,
+    );
+    await instance.scheduler.start();
+    const [row] = await db.query(`select status from job_runs where job_key = 'any_job'`);
+    expect(row.status).toBe('abandoned');
+  });
+
+  it('catches up the missed slot exactly once, even with two replicas starting together', async () => {
+    let executions = 0;
+    const now = new Date('2026-05-10T12:07:30Z');
+    const fleet = await replicas(2, {
+      clock: { now: () => now },
+      settings: {
+        catchUp: true,
+        byKey: {
+          daily_job: { enabled: true, schedule: '0 0 0 * * *', limit: 10, timeoutMs: 10_000 },
+          off_job: { enabled: false, schedule: '0 0 0 * * *', limit: 10, timeoutMs: 10_000 },
+        },
+      },
+    });
+    for (const instance of fleet) {
+      instance.registry.register(definition('daily_job', [], '0 0 0 * * *'), async () => {
+        executions += 1;
+        await sleep(20);
+      });
+      instance.registry.register(definition('off_job', [], '0 0 0 * * *'), async () => {
+        throw new Error('disabled jobs must not catch up');
+      });
+    }
+    await Promise.all(fleet.map((instance) => instance.scheduler.start()));
+    await Promise.all(fleet.map((instance) => instance.scheduler.catchUpDone));
+
+    expect(executions).toBe(1);
+    const rows = await db.query(`select job_key, trigger, scheduled_for, status from job_runs`);
+    expect(rows).toEqual([
+      {
+        job_key: 'daily_job',
+        trigger: 'catch_up',
+        scheduled_for: expect.anything() as unknown,
+        status: 'succeeded',
+      },
+    ]);
+    expect(new Date(rows[0].scheduled_for as string).toISOString()).toBe('2026-05-10T00:00:00.000Z');
+
+    // A later start finds the slot done and runs nothing.
+    await fleet[0].scheduler.catchUp();
+    expect(executions).toBe(1);
+  });
+
+  it('runs a dependency that never succeeded first, and fails the dependent run when it fails', async () => {
+    const order: string[] = [];
+    let upstreamFails = true;
+    const [instance] = await replicas(1, {
+      settings: { byKey: settingsFor('upstream_job', 'downstream_job') },
+    });
+    instance.registry.register(definition('upstream_job'), async () => {
+      order.push('upstream');
+      if (upstreamFails) throw new Error('CoinGecko said no');
+    });
+    instance.registry.register(definition('downstream_job', ['upstream_job']), async () => {
+      order.push('downstream');
+    });
+
+    const failedOutcome = await instance.runner.run({ job: 'downstream_job', trigger: 'manual' });
+    if (failedOutcome.kind !== 'started') throw new Error(failedOutcome.kind);
+    const failed = await failedOutcome.completion;
+    expect(failed).toMatchObject({
+      success: false,
+      status: 'failed',
+      error: 'dependency upstream_job failed: CoinGecko said no',
+    });
+    expect(order).toEqual(['upstream']);
+
+    upstreamFails = false;
+    const outcome = await instance.runner.run({ job: 'downstream_job', trigger: 'manual' });
+    if (outcome.kind !== 'started') throw new Error(outcome.kind);
+    expect((await outcome.completion).success).toBe(true);
+    expect(order).toEqual(['upstream', 'upstream', 'downstream']);
+    const runs = await db.query(`select job_key, trigger, status from job_runs order by started_at, job_key`);
+    expect(runs).toEqual([
+      { job_key: 'downstream_job', trigger: 'manual', status: 'failed' },
+      { job_key: 'upstream_job', trigger: 'dependency', status: 'failed' },
+      { job_key: 'downstream_job', trigger: 'manual', status: 'succeeded' },
+      { job_key: 'upstream_job', trigger: 'dependency', status: 'succeeded' },
+    ]);
+
+    // Once the dependency has succeeded it is not run again.
+    const again = await instance.runner.run({ job: 'downstream_job', trigger: 'manual' });
+    if (again.kind === 'started') await again.completion;
+    expect(order).toEqual(['upstream', 'upstream', 'downstream', 'downstream']);
+  });
+
+  it('drains on shutdown: running jobs finish, later ones are refused', async () => {
+    const [instance] = await replicas(1, { settings: { byKey: settingsFor('slow_job') } });
+    instance.registry.register(definition('slow_job'), async () => {
+      await sleep(200);
+    });
+    const outcome = await instance.runner.run({ job: 'slow_job', trigger: 'manual' });
+    if (outcome.kind !== 'started') throw new Error(outcome.kind);
+    await instance.scheduler.beforeApplicationShutdown();
+    expect((await outcome.completion).status).toBe('succeeded');
+    expect(await instance.scheduler.runSlot('slow_job', new Date(), 'schedule')).toBeUndefined();
+  });
+});
+
+describe('cron slot arithmetic', () => {
+  it.each([
+    ['0 */15 * * * *', '2026-01-01T10:22:10Z', '2026-01-01T10:15:00.000Z'],
+    ['0 */15 * * * *', '2026-01-01T10:15:00Z', '2026-01-01T10:15:00.000Z'],
+    ['0 0 0 * * *', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00.000Z'],
+    ['0 0 0 * * *', '2026-01-01T23:59:59Z', '2026-01-01T00:00:00.000Z'],
+    ['0 0 1 * * *', '2026-01-01T00:30:00Z', '2025-12-31T01:00:00.000Z'],
+    ['0 0 0 1 * *', '2026-03-15T00:00:00Z', '2026-03-01T00:00:00.000Z'],
+  ])('previousFire(%s, %s) = %s', (expression, at, expected) => {
+    expect(previousFire(expression, new Date(at)).toISOString()).toBe(expected);
+  });
+
+  it('gives a tick that wakes slightly early or late the slot it was set for', () => {
+    expect(slotForTick('0 */15 * * * *', new Date('2026-01-01T10:14:59.400Z')).toISOString()).toBe(
+      '2026-01-01T10:15:00.000Z',
+    );
+    expect(slotForTick('0 */15 * * * *', new Date('2026-01-01T10:15:00.900Z')).toISOString()).toBe(
+      '2026-01-01T10:15:00.000Z',
+    );
+  });
+});

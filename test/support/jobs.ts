@@ -1,0 +1,88 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import pino from 'pino';
+import type { Clock } from '../../src/jobs/clock.js';
+import { JobRegistry } from '../../src/jobs/job-registry.js';
+import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
+import { JobRunsRepository } from '../../src/jobs/job-runs.repository.js';
+import { JobSchedulerService, type SchedulerSettings } from '../../src/jobs/job-scheduler.service.js';
+import { createMigratedOrm } from './database.js';
+
+export interface LogRecord {
+  level: number;
+  msg: string;
+  job?: string;
+  runId?: string;
+  attempt?: number;
+  [field: string]: unknown;
+}
+
+/** A pino logger that keeps its records in memory, to assert on log lines. */
+export function memoryLogger(): { logger: pino.Logger; records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => records.push(JSON.parse(line) as LogRecord) },
+  );
+  return { logger, records };
+}
+
+export const FAST_SETTINGS: SchedulerSettings = {
+  maxAttempts: 3,
+  retryBaseMs: 5,
+  retryMaxMs: 50,
+  heartbeatMs: 1000,
+  staleAfterMs: 5000,
+  shutdownTimeoutMs: 2000,
+  catchUp: false,
+  byKey: {},
+};
+
+export interface RunnerInstance {
+  orm: MikroORM;
+  runs: JobRunsRepository;
+  registry: JobRegistry;
+  runner: JobRunnerService;
+  scheduler: JobSchedulerService;
+  records: LogRecord[];
+  close(): Promise<void>;
+}
+
+/**
+ * One "replica": its own connection pool, registry, runner and scheduler on a shared database, wired
+ * exactly as JobsModule wires them (without Nest, so a test can start several in one process).
+ */
+export async function createRunnerInstance(
+  url: string,
+  options: { settings?: Partial<SchedulerSettings>; clock?: Clock } = {},
+): Promise<RunnerInstance> {
+  const orm = await createMigratedOrm(url);
+  const runs = new JobRunsRepository(orm);
+  const registry = new JobRegistry();
+  const settings = { ...FAST_SETTINGS, ...options.settings };
+  const { logger, records } = memoryLogger();
+  const runner = new JobRunnerService(runs, registry, settings, logger);
+  const scheduler = new JobSchedulerService(
+    new SchedulerRegistry(),
+    registry,
+    runner,
+    runs,
+    settings,
+    options.clock ?? { now: () => new Date() },
+    logger,
+  );
+  return {
+    orm,
+    runs,
+    registry,
+    runner,
+    scheduler,
+    records,
+    close: async () => {
+      await runner.shutdown(100);
+      await orm.close(true);
+    },
+  };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
