@@ -78,6 +78,7 @@ interface ActiveRun {
 
 const DEPENDENCY_POLL_MS = 500;
 const FINISH_WRITE_ATTEMPTS = 3;
+const CLAIM_ROUNDS = 5;
 
 /**
  * Runs every job — scheduled, manual, catch-up, dependency or CLI — with the same timing, logs,
@@ -164,40 +165,36 @@ export class JobRunnerService {
       owner: this.instanceId,
     };
 
-    let run = await this.runs.claim(request);
-    if (!run) {
-      if (request.slot) {
-        const existing = await this.runs.findBySlot(jobKey, request.slot);
-        if (existing) return { kind: 'slot_taken', existing };
-      }
-      // The job is running. If its owner died, the stale sweep frees it and the claim may succeed now.
-      if ((await this.sweepStale()).some((stale) => stale.jobKey === jobKey))
-        run = await this.runs.claim(request);
-    }
-    if (!run) {
-      const running = await this.runs.findRunning(jobKey);
-      if (request.slot) {
-        const reason = `skipped: ${jobKey} was already running${running ? ` (run ${running.id}, owner ${running.owner})` : ''}`;
-        const skipped = await this.runs.recordSkipped(request, reason);
-        if (skipped) {
-          this.logger.info(
-            { job: jobKey, runId: skipped.id, slot: request.slot.toISOString() },
-            `Job '${label}' ${reason}`,
-          );
-          return { kind: 'skipped', skipped, running };
-        }
-        const existing = await this.runs.findBySlot(jobKey, request.slot);
-        if (existing) return { kind: 'slot_taken', existing };
-      }
-      if (running) return { kind: 'already_running', running };
-      // It finished between the claim and the lookup: one more try settles it.
+    let run: JobRunRecord | undefined;
+    // A failed claim means the slot has a run, or the job runs somewhere; a lookup tells which. The
+    // answer can change under us (the running run ends, a stale one is swept), hence a few rounds.
+    for (let round = 0; round < CLAIM_ROUNDS && !run; round++) {
       run = await this.runs.claim(request);
-      if (!run) {
-        const current = await this.runs.findRunning(jobKey);
-        if (current) return { kind: 'already_running', running: current };
-        throw new Error(`could not claim a run of ${jobKey}`);
+      if (run) break;
+      if (request.slot) {
+        const existing = await this.runs.findBySlot(jobKey, request.slot);
+        if (existing) return { kind: 'slot_taken', existing };
+      }
+      const running = await this.runs.findRunning(jobKey);
+      // If its owner died, the stale sweep frees the job and the next round's claim may win.
+      if (running && (await this.sweepStale()).some((stale) => stale.id === running.id)) continue;
+      if (!request.slot) {
+        if (running) return { kind: 'already_running', running };
+        continue; // it ended between the claim and the lookup: claim again
+      }
+      // The job was busy when the slot fired (even if that run has ended since): the slot is skipped.
+      const detail = running ? ` (run ${running.id}, owner ${running.owner})` : '';
+      const reason = `skipped: ${jobKey} was already running${detail}`;
+      const skipped = await this.runs.recordSkipped(request, reason);
+      if (skipped) {
+        this.logger.info(
+          { job: jobKey, runId: skipped.id, slot: request.slot.toISOString() },
+          `Job '${label}' ${reason}`,
+        );
+        return { kind: 'skipped', skipped, running };
       }
     }
+    if (!run) throw new Error(`could not claim a run of ${jobKey}: the job kept changing state`);
 
     const controller = new AbortController();
     const completion = this.perform(run, fn, options, controller).finally(() => this.active.delete(run.id));
