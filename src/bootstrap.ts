@@ -10,6 +10,7 @@ import { readEnvironment, type Environment } from './config/environment.js';
 import { parseEnv } from './config/env.schema.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { setupSwagger } from './http/swagger.js';
+import { JobSchedulerService } from './jobs/job-scheduler.service.js';
 
 export const API_PREFIX = 'api/v1';
 const BODY_LIMIT = '100kb';
@@ -56,7 +57,8 @@ export function installFallbacks(app: INestApplication): void {
 
 /**
  * Builds and initialises the whole service (not yet listening): config validated, logger installed,
- * database connected and migrated, HTTP conventions and Swagger applied.
+ * database connected and migrated, HTTP conventions and Swagger applied, job schedules applied and
+ * start-up catch-up begun.
  */
 export async function createApp(env: Environment = readEnvironment()): Promise<CreatedApp> {
   const config = parseEnv(env);
@@ -71,5 +73,6 @@ export async function createApp(env: Environment = readEnvironment()): Promise<C
   setupSwagger(app);
   await app.init();
   installFallbacks(app);
+  await app.get(JobSchedulerService).start();
   return { app, config };
 }
