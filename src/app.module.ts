@@ -1,33 +1,45 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AssetsModule } from './assets/assets.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { ContractAddressesModule } from './collectors/contract-addresses/contract-addresses.module.js';
+import { PricesModule } from './collectors/prices/prices.module.js';
+import { TopCoinsModule } from './collectors/top-coins/top-coins.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { Environment } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
-import { JsonContentTypeMiddleware } from './http/json-content-type.middleware.js';
+import { JsonBodyMiddleware } from './http/json-body.middleware.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { HealthModule } from './observability/health/health.module.js';
-import { LoggingModule } from './observability/logging/logging.module.js';
+import { LoggingModule, type LogStream } from './observability/logging/logging.module.js';
 
 @Module({})
 export class AppModule implements NestModule {
-  /** `env` defaults to the process environment (+ `.env`); tests pass their own. */
-  static forRoot(env?: Environment): DynamicModule {
+  /**
+   * `env` defaults to the process environment (+ `.env`); tests pass their own. CLIs send logs to
+   * stderr so that their stdout stays their output.
+   */
+  static forRoot(env?: Environment, options: { logTo?: LogStream } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(env),
-        LoggingModule,
+        LoggingModule.forRoot(options.logTo),
         DatabaseModule.forRoot(),
         ScheduleModule.forRoot(),
         JobsModule,
         AuthModule,
+        AssetsModule,
         HealthModule,
+        // One line per job: each collector module registers its job and its @Cron tick.
+        TopCoinsModule,
+        PricesModule,
+        ContractAddressesModule,
       ],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonContentTypeMiddleware).forRoutes('*path');
+    consumer.apply(JsonBodyMiddleware).forRoutes('*path');
   }
 }

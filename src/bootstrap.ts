@@ -8,12 +8,14 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { readEnvironment, type Environment } from './config/environment.js';
 import { parseEnv } from './config/env.schema.js';
+import { API_PREFIX } from './http/api-prefix.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { setupSwagger } from './http/swagger.js';
 import { JobSchedulerService } from './jobs/job-scheduler.service.js';
 
-export const API_PREFIX = 'api/v1';
 const BODY_LIMIT = '100kb';
+
+export { API_PREFIX };
 
 export interface CreatedApp {
   app: NestExpressApplication;

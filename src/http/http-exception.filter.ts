@@ -84,7 +84,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (typeof payload === 'string') return { statusCode, error, message: payload };
       const { message, error: _reason, statusCode: _status, ...extra } = payload as Record<string, unknown>;
       if (Array.isArray(message)) {
-        const details = message.map(String);
+        // One failing value often breaks several rules with the same message (IsInt, Min, Max): say it once.
+        const details = [...new Set(message.map(String))];
         return { statusCode, error, message: details.join('; '), details, ...extra };
       }
       return {

@@ -41,10 +41,23 @@ export class DependencyFailedError extends Error {
   constructor(
     readonly dependency: string,
     reason: string,
+    /** The dependency failed because CoinGecko did: so did this run. */
+    readonly upstream = false,
   ) {
     super(`dependency ${dependency} failed: ${reason}`);
     this.name = 'DependencyFailedError';
   }
+}
+
+/**
+ * Marks a JobResult whose run failed because CoinGecko failed (the API answers 502 then, 500 for other
+ * failures). A symbol key: it travels with the result in-process and never appears in its JSON.
+ */
+export const UPSTREAM_FAILURE = Symbol('upstreamFailure');
+
+/** Whether an error says it came from upstream (CoinGecko errors carry `upstream: true`). */
+export function isUpstreamFailure(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { upstream?: unknown }).upstream === true;
 }
 
 /** Raised on a trigger while the service shuts down; the API answers 503. */

@@ -1,3 +1,4 @@
+import type { UPSTREAM_FAILURE } from './job-errors.js';
 import type { JobRunStatus } from './job-run.entity.js';
 
 /** The original README's JobMetrics; field names are the wire format. */
@@ -27,3 +28,6 @@ export interface JobResult {
 export function emptyMetrics(): JobMetrics {
   return { items_processed: 0, items_created: 0, items_updated: 0, items_skipped: 0, custom: {} };
 }
+
+/** A run's JobResult as the runner hands it over in-process (see UPSTREAM_FAILURE). */
+export type RunCompletion = JobResult & { readonly [UPSTREAM_FAILURE]?: true };

@@ -14,10 +14,12 @@ import {
   JobInterruptedError,
   JobsShuttingDownError,
   JobTimeoutError,
+  isUpstreamFailure,
   RunAbandonedError,
+  UPSTREAM_FAILURE,
 } from './job-errors.js';
 import { JobRegistry } from './job-registry.js';
-import { emptyMetrics, type JobMetrics, type JobResult } from './job-result.js';
+import { emptyMetrics, type JobMetrics, type JobResult, type RunCompletion } from './job-result.js';
 import type { JobTrigger } from './job-run.entity.js';
 import {
   JobRunsRepository,
@@ -55,7 +57,7 @@ export interface ExecuteOptions {
 
 export type StartOutcome =
   /** This instance claimed the run; `completion` settles with its JobResult (it never rejects). */
-  | { kind: 'started'; run: JobRunRecord; completion: Promise<JobResult> }
+  | { kind: 'started'; run: JobRunRecord; completion: Promise<RunCompletion> }
   /** A manual-type run was refused: the job is running (here or on another replica). */
   | { kind: 'already_running'; running: JobRunRecord }
   /** The cron slot already has a run (another replica claimed it, or it ran before). */
@@ -73,7 +75,7 @@ export interface RunRequest {
 
 interface ActiveRun {
   controller: AbortController;
-  completion: Promise<JobResult>;
+  completion: Promise<RunCompletion>;
 }
 
 const DEPENDENCY_POLL_MS = 500;
@@ -248,7 +250,7 @@ export class JobRunnerService {
     fn: JobFunction,
     options: ExecuteOptions,
     controller: AbortController,
-  ): Promise<JobResult> {
+  ): Promise<RunCompletion> {
     const label = run.jobName;
     const begin = performance.now();
     const timeoutMs = options.timeoutMs ?? 15 * 60 * 1000;
@@ -319,7 +321,7 @@ export class JobRunnerService {
       error,
       progress: progress.latest,
     });
-    const result = stored
+    const result: RunCompletion = stored
       ? toJobResult(stored)
       : {
           ...toJobResult(run),
@@ -332,6 +334,9 @@ export class JobRunnerService {
           ...(error ? { error } : {}),
         };
 
+    if (!result.success && isUpstreamFailure(failure)) {
+      (result as { [UPSTREAM_FAILURE]?: true })[UPSTREAM_FAILURE] = true;
+    }
     if (result.success) {
       this.succeeded.add(run.jobKey);
       logger.info(
@@ -408,11 +413,13 @@ export class JobRunnerService {
         `Job '${run.jobName}' needs ${dependency}, which has never succeeded: running it first`,
       );
       const outcome = await this.run({ job: dependency, trigger: 'dependency' });
-      let result: JobResult;
+      let result: RunCompletion;
       if (outcome.kind === 'started') result = await untilAborted(outcome.completion, signal);
       else if (outcome.kind === 'already_running') result = await this.waitForRun(outcome.running.id, signal);
       else throw new DependencyFailedError(dependency, `could not be started (${outcome.kind})`);
-      if (!result.success) throw new DependencyFailedError(dependency, result.error ?? result.status);
+      if (!result.success) {
+        throw new DependencyFailedError(dependency, result.error ?? result.status, isUpstreamResult(result));
+      }
     }
   }
 
@@ -454,6 +461,10 @@ export function toJobResult(run: JobRunRecord): JobResult {
     status: run.status,
     attempts: run.attempts,
   };
+}
+
+function isUpstreamResult(result: RunCompletion): boolean {
+  return result[UPSTREAM_FAILURE] === true;
 }
 
 function normaliseMetrics(metrics: JobMetrics): JobMetrics {

@@ -7,9 +7,13 @@ import { JobRegistry } from './job-registry.js';
 import { JOB_RUNNER_SETTINGS, JOBS_LOGGER, JobRunnerService } from './job-runner.service.js';
 import { JobRunsRepository } from './job-runs.repository.js';
 import { JobSchedulerService, type SchedulerSettings } from './job-scheduler.service.js';
+import { JobsController } from './jobs.controller.js';
+import { JobsService } from './jobs.service.js';
 
 @Module({
+  controllers: [JobsController],
   providers: [
+    JobsService,
     JobRunsRepository,
     JobRegistry,
     JobRunnerService,

@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRICES_JOB } from '../../src/collectors/prices/prices.definition.js';
 import { TOP_COINS_JOB } from '../../src/collectors/top-coins/top-coins.definition.js';
+import { AuthModule } from '../../src/auth/auth.module.js';
 import { AppConfigModule } from '../../src/config/config.module.js';
 import { DatabaseModule } from '../../src/database/database.module.js';
 import { JOB_CLOCK } from '../../src/jobs/clock.js';
@@ -61,10 +62,11 @@ describe('scheduling from config', () => {
           PRICE_COLLECTION_ENABLED: 'false',
           CONTRACT_ADDRESSES_COLLECTION_ENABLED: 'false',
         }),
-        LoggingModule,
+        LoggingModule.forRoot(),
         DatabaseModule.forRoot(),
         ScheduleModule.forRoot(),
         JobsModule,
+        AuthModule,
       ],
       providers: [StandInCollectors],
     })

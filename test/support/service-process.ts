@@ -5,7 +5,9 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface ServiceProcess {
   child: ChildProcess;
+  /** stdout and stderr, interleaved as they arrived. */
   output(): string;
+  stdout(): string;
   /** Resolves with the exit code (or the signal name) once the process has ended. */
   exited: Promise<number | string>;
 }
@@ -15,18 +17,27 @@ export interface ServiceProcess {
  * compiles), for what only a process can show: exit codes, signals, files left on disk.
  */
 export function spawnService(env: Record<string, string>): ServiceProcess {
+  return spawnSource('src/main.ts', [], env);
+}
+
+/** Any TypeScript entry point of the project (a CLI, say) as a separate process, run from source. */
+export function spawnSource(script: string, args: string[], env: Record<string, string>): ServiceProcess {
   let output = '';
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'src/main.ts'], {
+  let stdout = '';
+  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
-  return { child, output: () => output, exited };
+  return { child, output: () => output, stdout: () => stdout, exited };
 }
 
 export async function waitForHttp(url: string, expectedStatus = 200, timeoutMs = 60_000): Promise<void> {

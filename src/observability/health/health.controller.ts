@@ -4,6 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '../../auth/public.decorator.js';
 import { MigrationsService } from '../../database/migrations.service.js';
+import { JobRunnerService } from '../../jobs/job-runner.service.js';
 
 const CHECK_TIMEOUT_MS = 3000;
 
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly orm: MikroORM,
     private readonly migrations: MigrationsService,
+    private readonly runner: JobRunnerService,
   ) {}
 
   @Get('live')
@@ -27,7 +29,9 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'The database answers and every migration is applied' })
+  @ApiOperation({
+    summary: 'The database answers and every migration is applied (503 while shutting down)',
+  })
   @ApiOkResponse({
     schema: {
       example: {
@@ -47,6 +51,13 @@ export class HealthController {
     },
   })
   async ready(): Promise<{ status: string; checks: Record<string, unknown> }> {
+    // A replica that is draining its jobs should get no new traffic from a load balancer.
+    if (!this.runner.isAccepting) {
+      throw new ServiceUnavailableException({
+        message: 'shutting down',
+        checks: { shutdown: { status: 'down', message: 'shutting down' } },
+      });
+    }
     try {
       const result = await this.health.check([
         () =>

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -31,11 +31,22 @@ export function secretsOf(config: AppConfig): string[] {
   ].filter((secret): secret is string => typeof secret === 'string');
 }
 
-export function createLogDestination(config: AppConfig): pino.DestinationStream {
+export type LogStream = 'stdout' | 'stderr';
+
+export function createLogDestination(
+  config: AppConfig,
+  stream: LogStream = 'stdout',
+): pino.DestinationStream {
+  const fd = stream === 'stdout' ? 1 : 2;
   const destination =
     config.log.format === 'pretty'
-      ? pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:standard', ignore: 'pid,hostname' })
-      : pino.destination({ dest: 1, sync: false });
+      ? pretty({
+          destination: fd,
+          colorize: (stream === 'stdout' ? process.stdout : process.stderr).isTTY,
+          translateTime: 'SYS:standard',
+          ignore: 'pid,hostname',
+        })
+      : pino.destination({ dest: fd, sync: false });
   return scrubSecrets(destination, secretsOf(config));
 }
 
@@ -44,40 +55,46 @@ export function createLogDestination(config: AppConfig): pino.DestinationStream 
  * request id per HTTP request (taken from `x-request-id` when the caller sends a sane one, echoed back),
  * credentials redacted by path and, as a last line of defence, by value.
  */
-@Module({
-  imports: [
-    LoggerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => {
-        const log = config.log;
-        return {
-          pinoHttp: [
-            {
-              level: log.level,
-              redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-              genReqId: (req: IncomingMessage, res: ServerResponse) => {
-                const header = req.headers['x-request-id'];
-                const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-                res.setHeader('x-request-id', id);
-                return id;
-              },
-              customLogLevel: (_req, res, error) =>
-                error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-              autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
-              serializers: {
-                req: (req: { id: unknown; method: string; url: string }) => ({
-                  id: req.id,
-                  method: req.method,
-                  url: req.url,
-                }),
-                res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-              },
-            },
-            createLogDestination(config),
-          ],
-        };
-      },
-    }),
-  ],
-})
-export class LoggingModule {}
+@Module({})
+export class LoggingModule {
+  /** `stream`: where log lines go — stdout for the service, stderr for CLIs whose stdout is their output. */
+  static forRoot(stream: LogStream = 'stdout'): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => {
+            const log = config.log;
+            return {
+              pinoHttp: [
+                {
+                  level: log.level,
+                  redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+                  genReqId: (req: IncomingMessage, res: ServerResponse) => {
+                    const header = req.headers['x-request-id'];
+                    const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+                    res.setHeader('x-request-id', id);
+                    return id;
+                  },
+                  customLogLevel: (_req, res, error) =>
+                    error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+                  autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+                  serializers: {
+                    req: (req: { id: unknown; method: string; url: string }) => ({
+                      id: req.id,
+                      method: req.method,
+                      url: req.url,
+                    }),
+                    res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+                  },
+                },
+                createLogDestination(config, stream),
+              ],
+            };
+          },
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,197 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Cron } from '@nestjs/schedule';
+import { AssetContractSchema } from '../../assets/entities/asset-contract.entity.js';
+import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
+import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { upsertMany } from '../../database/upsert.js';
+import type { JobContext } from '../../jobs/job-context.js';
+import { describeFailure } from '../../jobs/job-errors.js';
+import { JobRegistry } from '../../jobs/job-registry.js';
+import type { JobMetrics } from '../../jobs/job-result.js';
+import { JobSchedulerService } from '../../jobs/job-scheduler.service.js';
+import { normaliseContract, type NormalisedContract } from './chains.js';
+import { CONTRACT_ADDRESSES_JOB } from './contract-addresses.definition.js';
+import {
+  ContractAddressesRepository,
+  type ContractWithoutDecimals,
+  type KnownAsset,
+} from './contract-addresses.repository.js';
+
+/** How many examples a summary log line names; counts are always complete. */
+const NAMED_IN_LOG = 10;
+
+interface ClaimedContract extends NormalisedContract {
+  asset: string;
+}
+
+/**
+ * Contract addresses of the assets we know, from ONE call to `/coins/list?include_platform=true`
+ * (never one call per coin), normalised (chain ids, EVM addresses lower-cased) and upserted on
+ * `(chain, contract_address)`. Token decimals come from `/coins/{id}` for contracts that have none yet,
+ * at most CONTRACT_ADDRESSES_DECIMALS_PER_RUN calls per run, so the job stays cheap and converges.
+ *
+ * Metrics: `items_processed` = contracts found; `items_created` / `items_updated` = contract rows really
+ * inserted / changed; `items_skipped` = rows already identical plus contracts another, better-ranked
+ * asset claimed. Custom: assets_processed, assets_skipped (unknown to CoinGecko's list or without
+ * contracts), contracts_created, contracts_updated, contracts_unchanged, contracts_conflicting,
+ * decimals_calls, decimals_filled.
+ */
+@Injectable()
+export class ContractAddressesCollector implements OnModuleInit {
+  private readonly decimalsPerRun: number;
+
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly scheduler: JobSchedulerService,
+    private readonly coingecko: CoinGeckoClient,
+    private readonly contracts: ContractAddressesRepository,
+    private readonly orm: MikroORM,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.decimalsPerRun = config.get('jobs', { infer: true }).contractDecimalsPerRun;
+  }
+
+  onModuleInit(): void {
+    this.registry.register(CONTRACT_ADDRESSES_JOB, (ctx) => this.collect(ctx));
+  }
+
+  @Cron(CONTRACT_ADDRESSES_JOB.defaultSchedule, {
+    name: CONTRACT_ADDRESSES_JOB.key,
+    timeZone: 'UTC',
+    disabled: true,
+  })
+  tick(): Promise<void> {
+    return this.scheduler.onTick(CONTRACT_ADDRESSES_JOB);
+  }
+
+  async collect(ctx: JobContext): Promise<JobMetrics> {
+    const { metrics, signal } = ctx;
+    const custom = metrics.custom;
+    const assets = await this.contracts.knownAssets(ctx.params.limit);
+    custom.assets_processed = assets.length;
+    const list = await this.coingecko.coinsListWithPlatforms({ signal });
+    const platformsById = new Map(list.items.map((coin) => [coin.id, coin.platforms]));
+
+    // Assets come best-ranked first, so the first claim on a contract is the one that stays.
+    const owners = new Map<string, ClaimedContract>();
+    const unknown: string[] = [];
+    const conflicts: string[] = [];
+    let withoutContracts = 0;
+    for (const asset of assets) {
+      const platforms = platformsById.get(asset.coingeckoId);
+      if (!platforms) {
+        unknown.push(asset.coingeckoId);
+        continue;
+      }
+      const found = Object.entries(platforms)
+        .map(([platform, address]) => normaliseContract(platform, address))
+        .filter((contract): contract is NormalisedContract => contract !== null);
+      if (found.length === 0) {
+        withoutContracts += 1;
+        continue;
+      }
+      for (const contract of found) {
+        const key = `${contract.chain}\u0000${contract.contractAddress}`;
+        const owner = owners.get(key);
+        if (!owner) owners.set(key, { ...contract, asset: asset.id });
+        else if (owner.asset !== asset.id)
+          conflicts.push(`${asset.coingeckoId} on ${contract.chain} ${contract.contractAddress}`);
+      }
+    }
+    const rows = [...owners.values()];
+    metrics.items_processed = rows.length + conflicts.length;
+    metrics.items_skipped = conflicts.length;
+    Object.assign(custom, {
+      assets_skipped: unknown.length + withoutContracts,
+      assets_unknown_to_coingecko: unknown.length,
+      assets_without_contracts: withoutContracts,
+      contracts_conflicting: conflicts.length,
+    });
+    if (unknown.length > 0) {
+      ctx.logger.info(
+        { assetsUnknown: unknown.length, coingeckoIds: unknown.slice(0, NAMED_IN_LOG) },
+        `${unknown.length} asset(s) are not in CoinGecko's coin list and were skipped`,
+      );
+    }
+    if (conflicts.length > 0) {
+      ctx.logger.info(
+        { contractsConflicting: conflicts.length, examples: conflicts.slice(0, NAMED_IN_LOG) },
+        `${conflicts.length} contract(s) were also claimed by a better-ranked asset and were skipped`,
+      );
+    }
+
+    const em = this.orm.em.fork();
+    await upsertMany(em, AssetContractSchema, rows, {
+      conflictOn: ['chain', 'contractAddress'],
+      compare: ['asset', 'tokenStandard'],
+      touch: ['updatedAt'],
+      onBatch: (totals) => {
+        metrics.items_created = totals.inserted;
+        metrics.items_updated = totals.updated;
+        metrics.items_skipped = conflicts.length + totals.unchanged;
+        Object.assign(custom, {
+          contracts_created: totals.inserted,
+          contracts_updated: totals.updated,
+          contracts_unchanged: totals.unchanged,
+        });
+      },
+    });
+
+    await this.fillDecimals(ctx, assets);
+    return metrics;
+  }
+
+  /**
+   * Decimals for contracts that have none, best-ranked assets first, one `/coins/{id}` call per asset
+   * and at most CONTRACT_ADDRESSES_DECIMALS_PER_RUN calls. A CoinGecko failure here ends the decimals
+   * pass (the next run continues) but not the run: the addresses are written already.
+   */
+  private async fillDecimals(ctx: JobContext, assets: readonly KnownAsset[]): Promise<void> {
+    const custom = ctx.metrics.custom;
+    Object.assign(custom, { decimals_calls: 0, decimals_filled: 0 });
+    if (this.decimalsPerRun === 0) return;
+    const pending = new Map<string, ContractWithoutDecimals[]>();
+    for (const contract of await this.contracts.withoutDecimals()) {
+      const list = pending.get(contract.assetId) ?? [];
+      list.push(contract);
+      pending.set(contract.assetId, list);
+    }
+    const queue = assets.filter((asset) => pending.has(asset.id)).slice(0, this.decimalsPerRun);
+    const rows: { asset: string; chain: string; contractAddress: string; decimals: number }[] = [];
+    let calls = 0;
+    for (const asset of queue) {
+      calls += 1;
+      let detail;
+      try {
+        detail = await this.coingecko.coin(asset.coingeckoId, { signal: ctx.signal });
+      } catch (error) {
+        if (ctx.signal.aborted) throw error;
+        if (error instanceof CoinGeckoError && error.status === 404) continue;
+        custom.decimals_error = describeFailure(error);
+        ctx.logger.warn({ err: error }, `Stopped filling token decimals: ${describeFailure(error)}`);
+        break;
+      }
+      const known = new Map<string, number>();
+      for (const [platform, entry] of Object.entries(detail.detailPlatforms)) {
+        const contract = normaliseContract(platform, entry.contractAddress);
+        if (contract && entry.decimalPlace !== null) {
+          known.set(`${contract.chain}\u0000${contract.contractAddress}`, entry.decimalPlace);
+        }
+      }
+      for (const { chain, contractAddress } of pending.get(asset.id) ?? []) {
+        const decimals = known.get(`${chain}\u0000${contractAddress}`);
+        if (decimals !== undefined) rows.push({ asset: asset.id, chain, contractAddress, decimals });
+      }
+    }
+    custom.decimals_calls = calls;
+    const result = await upsertMany(this.orm.em.fork(), AssetContractSchema, rows, {
+      conflictOn: ['chain', 'contractAddress'],
+      compare: ['decimals'],
+      touch: ['updatedAt'],
+    });
+    custom.decimals_filled = result.updated + result.inserted;
+  }
+}

@@ -1,0 +1,110 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Cron } from '@nestjs/schedule';
+import { AssetPriceSchema } from '../../assets/entities/asset-price.entity.js';
+import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
+import { upsertMany } from '../../database/upsert.js';
+import type { JobContext } from '../../jobs/job-context.js';
+import { JobRegistry } from '../../jobs/job-registry.js';
+import type { JobMetrics } from '../../jobs/job-result.js';
+import { JobSchedulerService } from '../../jobs/job-scheduler.service.js';
+import { floorToMinute } from '../slot-dates.js';
+import { PRICES_JOB } from './prices.definition.js';
+import { PricesRepository } from './prices.repository.js';
+
+const SOURCE = 'coingecko';
+/** How many unpriced assets a log line names; the count is always complete. */
+const NAMED_IN_LOG = 20;
+
+/**
+ * Prices of the tracked assets (top N of the latest ranking + `is_tracked`) from `/coins/markets?ids=`
+ * in batches of 250, stored in `asset_prices` at the run's slot floored to the minute: a retry of a slot
+ * rewrites the same rows, the next slot adds new ones.
+ *
+ * Metrics: `items_processed` = assets tracked; `items_created` / `items_updated` = price rows really
+ * inserted / changed; `items_skipped` = rows already identical plus assets without a price in the answer.
+ * Custom: assets_tracked, prices_collected, prices_stored, prices_unchanged, assets_without_price.
+ */
+@Injectable()
+export class PriceCollector implements OnModuleInit {
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly scheduler: JobSchedulerService,
+    private readonly coingecko: CoinGeckoClient,
+    private readonly prices: PricesRepository,
+    private readonly orm: MikroORM,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(PRICES_JOB, (ctx) => this.collect(ctx));
+  }
+
+  @Cron(PRICES_JOB.defaultSchedule, { name: PRICES_JOB.key, timeZone: 'UTC', disabled: true })
+  tick(): Promise<void> {
+    return this.scheduler.onTick(PRICES_JOB);
+  }
+
+  async collect(ctx: JobContext): Promise<JobMetrics> {
+    const limit = ctx.params.limit ?? PRICES_JOB.defaultLimit ?? 100;
+    const { metrics, signal } = ctx;
+    const custom = metrics.custom;
+
+    const tracked = await this.prices.trackedAssets(limit);
+    metrics.items_processed = tracked.length;
+    custom.assets_tracked = tracked.length;
+    if (tracked.length === 0) {
+      ctx.logger.warn('No tracked assets: the latest ranking is empty and no asset is marked is_tracked');
+      return metrics;
+    }
+
+    const answer = await this.coingecko.marketsByIds(
+      tracked.map((asset) => asset.coingeckoId),
+      { signal, onProgress: (done, total) => ctx.progress(done, total) },
+    );
+    const quotes = new Map(answer.items.map((coin) => [coin.id, coin]));
+    const timestamp = floorToMinute(ctx.slot);
+    const rows = [];
+    const unpriced: string[] = [];
+    for (const asset of tracked) {
+      const quote = quotes.get(asset.coingeckoId);
+      if (!quote || quote.currentPrice === null) {
+        unpriced.push(asset.coingeckoId);
+        continue;
+      }
+      rows.push({
+        asset: asset.id,
+        timestamp,
+        source: SOURCE,
+        priceUsd: quote.currentPrice,
+        volume24hUsd: quote.totalVolume,
+        marketCapUsd: quote.marketCap,
+        changePercent24h: quote.priceChangePercentage24h,
+      });
+    }
+    Object.assign(custom, { prices_collected: rows.length, assets_without_price: unpriced.length });
+    metrics.items_skipped = unpriced.length;
+    if (unpriced.length > 0) {
+      // One line for all of them: a delisted coin would otherwise repeat a line every 15 minutes.
+      const named = unpriced.slice(0, NAMED_IN_LOG).join(', ');
+      ctx.logger.info(
+        { assetsWithoutPrice: unpriced.length, coingeckoIds: unpriced.slice(0, NAMED_IN_LOG) },
+        `${unpriced.length} tracked asset(s) had no price in CoinGecko's answer and were skipped: ${named}${unpriced.length > NAMED_IN_LOG ? ', …' : ''}`,
+      );
+    }
+
+    await upsertMany(this.orm.em.fork(), AssetPriceSchema, rows, {
+      conflictOn: ['asset', 'timestamp', 'source'],
+      compare: ['priceUsd', 'volume24hUsd', 'marketCapUsd', 'changePercent24h'],
+      onBatch: (totals) => {
+        metrics.items_created = totals.inserted;
+        metrics.items_updated = totals.updated;
+        metrics.items_skipped = unpriced.length + totals.unchanged;
+        Object.assign(custom, {
+          prices_stored: totals.inserted + totals.updated,
+          prices_unchanged: totals.unchanged,
+        });
+      },
+    });
+    return metrics;
+  }
+}

@@ -1,0 +1,151 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Cron } from '@nestjs/schedule';
+import { AssetRankingSchema } from '../../assets/entities/asset-ranking.entity.js';
+import { AssetSchema } from '../../assets/entities/asset.entity.js';
+import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
+import type { MarketCoin } from '../../coingecko/coingecko.types.js';
+import { upsertMany } from '../../database/upsert.js';
+import type { JobContext } from '../../jobs/job-context.js';
+import { describeFailure } from '../../jobs/job-errors.js';
+import { JobRegistry } from '../../jobs/job-registry.js';
+import type { JobMetrics } from '../../jobs/job-result.js';
+import { JobSchedulerService } from '../../jobs/job-scheduler.service.js';
+import { utcDate } from '../slot-dates.js';
+import { dominance } from './dominance.js';
+import { TOP_COINS_JOB } from './top-coins.definition.js';
+
+const SOURCE = 'coingecko';
+
+/**
+ * Top N coins by market cap → `assets` (by coingecko_id) and the day's `asset_rankings` snapshot.
+ *
+ * Metrics: `items_processed` = coins received; `items_created` / `items_updated` = ranking rows really
+ * inserted / changed; `items_skipped` = ranking rows already identical plus coins without a market-cap
+ * rank (CoinGecko lists some unranked). Custom: coins_collected, assets_created, assets_updated,
+ * rankings_created, rankings_updated, rankings_unchanged, coins_without_rank, dominance_available.
+ */
+@Injectable()
+export class TopCoinsCollector implements OnModuleInit {
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly scheduler: JobSchedulerService,
+    private readonly coingecko: CoinGeckoClient,
+    private readonly orm: MikroORM,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(TOP_COINS_JOB, (ctx) => this.collect(ctx));
+  }
+
+  @Cron(TOP_COINS_JOB.defaultSchedule, { name: TOP_COINS_JOB.key, timeZone: 'UTC', disabled: true })
+  tick(): Promise<void> {
+    return this.scheduler.onTick(TOP_COINS_JOB);
+  }
+
+  async collect(ctx: JobContext): Promise<JobMetrics> {
+    const limit = ctx.params.limit ?? TOP_COINS_JOB.defaultLimit ?? 100;
+    const { signal, metrics } = ctx;
+    const custom = metrics.custom;
+
+    const { items: coins, skipped: malformed } = await this.coingecko.marketsTop(limit, {
+      signal,
+      onProgress: (done, total) => ctx.progress(done, total),
+    });
+    const totalMarketCap = await this.totalMarketCap(ctx);
+    const ranked = coins.filter(
+      (coin): coin is MarketCoin & { marketCapRank: number } => coin.marketCapRank !== null,
+    );
+    const withoutRank = coins.length - ranked.length;
+    metrics.items_processed = coins.length;
+    metrics.items_skipped = withoutRank;
+    Object.assign(custom, {
+      coins_collected: coins.length,
+      coins_without_rank: withoutRank,
+      malformed_items: malformed,
+      dominance_available: totalMarketCap !== null,
+    });
+    if (withoutRank > 0) {
+      ctx.logger.info(
+        { coinsWithoutRank: withoutRank },
+        `${withoutRank} coin(s) have no market-cap rank: skipped`,
+      );
+    }
+
+    const em = this.orm.em.fork();
+    const assets = await upsertMany(
+      em,
+      AssetSchema,
+      ranked.map((coin) => ({
+        coingeckoId: coin.id,
+        symbol: coin.symbol.toUpperCase(),
+        name: coin.name,
+        logoUrl: coin.image,
+        isActive: true,
+      })),
+      {
+        conflictOn: ['coingeckoId'],
+        compare: ['symbol', 'name', 'logoUrl', 'isActive'],
+        touch: ['updatedAt'],
+        returning: ['id'],
+        onBatch: (totals) =>
+          Object.assign(custom, { assets_created: totals.inserted, assets_updated: totals.updated }),
+      },
+    );
+    const assetIds = new Map(assets.rows.map((row) => [String(row.coingeckoId), String(row.id)]));
+    const unresolved = ranked.filter((coin) => !assetIds.has(coin.id)).map((coin) => coin.id);
+    if (unresolved.length > 0)
+      throw new Error(`no asset row for ${unresolved.slice(0, 5).join(', ')} after the upsert`);
+
+    const snapshotDate = utcDate(ctx.slot);
+    const rankings = await upsertMany(
+      em,
+      AssetRankingSchema,
+      ranked.map((coin) => ({
+        asset: assetIds.get(coin.id) ?? '',
+        snapshotDate,
+        source: SOURCE,
+        rank: coin.marketCapRank,
+        marketCapUsd: coin.marketCap,
+        priceUsd: coin.currentPrice,
+        volume24hUsd: coin.totalVolume,
+        changePercent24h: coin.priceChangePercentage24h,
+        dominance: dominance(coin.marketCap, totalMarketCap),
+      })),
+      {
+        conflictOn: ['asset', 'snapshotDate', 'source'],
+        compare: ['rank', 'marketCapUsd', 'priceUsd', 'volume24hUsd', 'changePercent24h', 'dominance'],
+        touch: ['updatedAt'],
+        onBatch: (totals) => {
+          metrics.items_created = totals.inserted;
+          metrics.items_updated = totals.updated;
+          metrics.items_skipped = withoutRank + totals.unchanged;
+          Object.assign(custom, {
+            rankings_created: totals.inserted,
+            rankings_updated: totals.updated,
+            rankings_unchanged: totals.unchanged,
+          });
+        },
+      },
+    );
+    ctx.logger.debug(
+      { snapshotDate, created: rankings.inserted, updated: rankings.updated, unchanged: rankings.unchanged },
+      `Upserted ${ranked.length} ranking(s) on ${snapshotDate}`,
+    );
+    return metrics;
+  }
+
+  /** Dominance needs `/global`; when that fails the rankings are still worth writing, with dominance null. */
+  private async totalMarketCap(ctx: JobContext): Promise<string | null> {
+    try {
+      return (await this.coingecko.global({ signal: ctx.signal })).totalMarketCapUsd;
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      ctx.logger.warn(
+        { err: error },
+        `Could not read the total market cap (dominance left empty): ${describeFailure(error)}`,
+      );
+      return null;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { JOB_RUN_STATUSES, JOB_TRIGGERS, type JobRunStatus, type JobTrigger } from '../job-run.entity.js';
+
+/** The original README's JobMetrics. */
+export class JobMetricsDto {
+  @ApiProperty({ example: 100 }) items_processed!: number;
+  @ApiProperty({ example: 0 }) items_created!: number;
+  @ApiProperty({ example: 3 }) items_updated!: number;
+  @ApiProperty({ example: 97 }) items_skipped!: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { coins_collected: 100, assets_created: 0, assets_updated: 3, rankings_created: 0 },
+  })
+  custom!: Record<string, unknown>;
+}
+
+/** The original README's JobResult plus the run's identity. */
+export class JobResultDto {
+  @ApiProperty({ example: true }) success!: boolean;
+  @ApiProperty({ example: 'top_coins_collection(limit=100)', description: 'The run label' })
+  job_name!: string;
+  @ApiProperty({ example: 5432 }) duration_ms!: number;
+  @ApiProperty({ example: '2026-11-28T00:00:00.012Z' }) started_at!: string;
+  @ApiProperty({ example: '2026-11-28T00:00:05.444Z', nullable: true, type: String }) completed_at!:
+    string | null;
+  @ApiProperty({ type: JobMetricsDto }) metrics!: JobMetricsDto;
+  @ApiPropertyOptional({ example: 'CoinGecko rate limit (429) on /coins/markets after 5 attempts' })
+  error?: string;
+  @ApiProperty({ format: 'uuid', example: '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10' }) run_id!: string;
+  @ApiProperty({ enum: JOB_RUN_STATUSES, example: 'succeeded' }) status!: JobRunStatus;
+  @ApiProperty({ example: 1 }) attempts!: number;
+}
+
+export class JobProgressDto {
+  @ApiProperty({ example: 500 }) done!: number;
+  @ApiProperty({ example: 1000, nullable: true, type: Number }) total!: number | null;
+  @ApiProperty({ example: '2026-11-28T00:00:03.000Z' }) updated_at!: string;
+}
+
+/** One row of `job_runs`: the JobResult plus scheduling details, progress and ownership. */
+export class JobRunDto extends JobResultDto {
+  @ApiProperty({ example: 'top_coins_collection' }) job_key!: string;
+  @ApiProperty({ enum: JOB_TRIGGERS, example: 'manual' }) trigger!: JobTrigger;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '2026-11-28T00:00:00.000Z',
+    description: 'The cron slot',
+  })
+  scheduled_for!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { limit: 100 } }) params!: Record<
+    string,
+    unknown
+  >;
+  @ApiProperty({ type: JobProgressDto, nullable: true }) progress!: JobProgressDto | null;
+  @ApiProperty({ example: '2026-11-28T00:00:05.444Z' }) heartbeat_at!: string;
+  @ApiProperty({ example: 'worker-1:4242:a1b2c3', description: 'Instance that ran it' }) owner!: string;
+}
+
+export class JobRunPageDto {
+  @ApiProperty({ type: [JobRunDto] }) items!: JobRunDto[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'eyJ0IjoiMjAyNi0xMS0yOFQwMDowMDowMC4wMTJaIiwiaSI6IjBiOGYifQ',
+  })
+  next_cursor!: string | null;
+}
+
+export class JobSummaryDto {
+  @ApiProperty({ example: 'top_coins_collection' }) key!: string;
+  @ApiProperty({ example: true }) enabled!: boolean;
+  @ApiProperty({ example: '0 0 0 * * *', description: 'Effective 6-field cron expression, UTC' })
+  schedule!: string;
+  @ApiProperty({ nullable: true, type: String, example: '2026-11-29T00:00:00.000Z' }) next_run_at!:
+    string | null;
+  @ApiProperty({ type: JobRunDto, nullable: true }) last_run!: JobRunDto | null;
+}
+
+export class TriggerAcceptedDto {
+  @ApiProperty({ format: 'uuid', example: '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10' }) run_id!: string;
+  @ApiProperty({ example: '/api/v1/jobs/runs/0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10' }) status_url!: string;
+}

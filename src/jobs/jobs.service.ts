@@ -1,0 +1,121 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import type { JobParams } from './job-definition.js';
+import { JobRegistry } from './job-registry.js';
+import type { RunCompletion } from './job-result.js';
+import { JobRunnerService, toJobResult } from './job-runner.service.js';
+import { JobRunsRepository, type JobRunRecord } from './job-runs.repository.js';
+import { JobSchedulerService } from './job-scheduler.service.js';
+import type { JobRunDto, JobRunPageDto, JobSummaryDto } from './dto/job-views.dto.js';
+import type { JobRunStatus } from './job-run.entity.js';
+
+export type TriggerOutcome =
+  | { kind: 'started'; runId: string; completion: Promise<RunCompletion> }
+  | { kind: 'already_running'; running: JobRunRecord };
+
+interface Cursor {
+  startedAt: Date;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the JobsController does, minus HTTP: triggers go through the runner, reads through the repository. */
+@Injectable()
+export class JobsService {
+  constructor(
+    private readonly runner: JobRunnerService,
+    private readonly registry: JobRegistry,
+    private readonly scheduler: JobSchedulerService,
+    private readonly runs: JobRunsRepository,
+  ) {}
+
+  /** Starts a manual run; with `limit` undefined the job's configured limit applies. */
+  async trigger(job: string, limit: number | null | undefined): Promise<TriggerOutcome> {
+    const params: Partial<JobParams> = limit === undefined ? {} : { limit };
+    const outcome = await this.runner.run({ job, trigger: 'manual', params });
+    if (outcome.kind === 'started')
+      return { kind: 'started', runId: outcome.run.id, completion: outcome.completion };
+    if (outcome.kind === 'already_running') return outcome;
+    // Manual runs have no cron slot, so neither 'slot_taken' nor 'skipped' can happen.
+    throw new Error(`unexpected outcome ${outcome.kind} for a manual run of ${job}`);
+  }
+
+  async describeJobs(): Promise<JobSummaryDto[]> {
+    const jobs = await this.scheduler.describe();
+    return jobs.map((job) => ({
+      key: job.key,
+      enabled: job.enabled,
+      schedule: job.schedule,
+      next_run_at: job.nextRunAt?.toISOString() ?? null,
+      last_run: job.lastRun ? toRunView(job.lastRun) : null,
+    }));
+  }
+
+  async listRuns(query: {
+    job?: string;
+    status?: JobRunStatus;
+    limit?: number;
+    cursor?: string;
+  }): Promise<JobRunPageDto> {
+    const limit = query.limit ?? 50;
+    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = await this.runs.list({ jobKey: query.job, status: query.status, limit: limit + 1, before });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toRunView),
+      next_cursor:
+        rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null,
+    };
+  }
+
+  async getRun(id: string): Promise<JobRunDto> {
+    const run = await this.runs.get(id);
+    if (!run) throw new NotFoundException(`run ${id} not found`);
+    return toRunView(run);
+  }
+
+  isKnownJob(job: string): boolean {
+    return this.registry.has(job);
+  }
+}
+
+export function toRunView(run: JobRunRecord): JobRunDto {
+  return {
+    ...toJobResult(run),
+    job_key: run.jobKey,
+    trigger: run.trigger,
+    scheduled_for: run.scheduledFor?.toISOString() ?? null,
+    params: run.params,
+    progress: run.progress,
+    heartbeat_at: run.heartbeatAt.toISOString(),
+    owner: run.owner,
+  };
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify({ t: cursor.startedAt.toISOString(), i: cursor.id })).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as {
+      t?: unknown;
+      i?: unknown;
+    };
+    const startedAt = typeof parsed.t === 'string' ? new Date(parsed.t) : undefined;
+    if (
+      startedAt &&
+      !Number.isNaN(startedAt.getTime()) &&
+      typeof parsed.i === 'string' &&
+      UUID.test(parsed.i)
+    ) {
+      return { startedAt, id: parsed.i };
+    }
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new BadRequestException('cursor is not valid (use the next_cursor of the previous page)');
+}

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { freePort, spawnService, waitForHttp, type ServiceProcess } from '../support/service-process.js';
+
+const TOKEN = 'shutdown-test-token-0123456789abcdef';
+
+describe('graceful shutdown of the service process', () => {
+  let db: TestDatabase;
+  let fake: CoinGeckoFake;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    fake = await CoinGeckoFake.start({ coins: 100 });
+  });
+
+  afterAll(async () => {
+    await fake?.stop();
+    await db?.drop();
+  });
+
+  async function start(env: Record<string, string>): Promise<{ service: ServiceProcess; url: string }> {
+    const port = await freePort();
+    const service = spawnService({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      COINGECKO_BASE_URL: fake.url,
+      COINGECKO_RATE_LIMIT_PER_MINUTE: '10000',
+      API_TOKENS: TOKEN,
+      JOBS_CATCH_UP: 'false',
+      TOP_COINS_COLLECTION_ENABLED: 'false',
+      PRICE_COLLECTION_ENABLED: 'false',
+      CONTRACT_ADDRESSES_COLLECTION_ENABLED: 'false',
+      ...env,
+    });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHttp(`${url}/health/ready`);
+    } catch (error) {
+      service.child.kill('SIGKILL');
+      throw new Error(`${(error as Error).message}\n${service.output()}`, { cause: error });
+    }
+    return { service, url };
+  }
+
+  const trigger = (url: string, path: string, body: unknown) =>
+    fetch(`${url}/api/v1/jobs/${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('on SIGTERM: refuses new triggers with 503, lets the running job finish, then exits 0', async () => {
+    const { service, url } = await start({});
+    fake.latencyMs = 1500;
+    const accepted = await trigger(url, 'collect-top-coins?wait=false', { limit: 10 });
+    expect(accepted.status).toBe(202);
+    const { run_id: runId } = (await accepted.json()) as { run_id: string };
+
+    service.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refused = await trigger(url, 'collect-prices', { limit: 1 });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'the service is shutting down and accepts no new job runs',
+    });
+
+    const ready = await fetch(`${url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ message: 'shutting down' });
+
+    expect(await service.exited).toBe(0);
+    fake.latencyMs = 0;
+    const [run] = await db.query(`select status, error from job_runs where id = $1`, [runId]);
+    expect(run).toEqual({ status: 'succeeded', error: null });
+    expect(service.output()).toContain('Waiting up to 30000 ms for 1 running job(s) to finish');
+  }, 90_000);
+
+  it('aborts jobs still running after SHUTDOWN_TIMEOUT_MS and records them abandoned, then exits 0', async () => {
+    const { service, url } = await start({ SHUTDOWN_TIMEOUT_MS: '300' });
+    fake.latencyMs = 5000;
+    const accepted = await trigger(url, 'collect-top-coins?wait=false', { limit: 10 });
+    const { run_id: runId } = (await accepted.json()) as { run_id: string };
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    fake.latencyMs = 0;
+    const [run] = await db.query(
+      `select status, error, completed_at is not null as ended from job_runs where id = $1`,
+      [runId],
+    );
+    expect(run).toEqual({ status: 'abandoned', error: 'interrupted by shutdown', ended: true });
+  }, 90_000);
+});
