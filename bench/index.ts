@@ -1,13 +1,23 @@
 import 'reflect-metadata';
+import { contractsJobBench } from './contracts-job.bench.js';
+import { runnerOverheadBench } from './runner-overhead.bench.js';
 import { upsertBench } from './upsert.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
+  'runner-overhead': runnerOverheadBench,
   upsert: upsertBench,
+  'contracts-job': contractsJobBench,
 };
 
 const selected = process.argv.slice(2);
+const unknown = selected.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
 for (const [name, run] of Object.entries(benches)) {
   if (selected.length > 0 && !selected.includes(name)) continue;
   console.log(`\n=== ${name} ===`);
   await run();
 }
+process.exit(0);
