@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   BadRequestException,
   Body,
   ConflictException,
@@ -55,51 +56,60 @@ const error = (statusCode: number, reason: string, message: string, extra: Recor
   schema: { example: { statusCode, error: reason, message, ...extra } },
 });
 
-/** The trigger routes all answer alike; this documents them once. */
-function TriggerDocs(definition: JobDefinition, summary: string) {
-  return (target: object, key: string | symbol, descriptor: PropertyDescriptor): void => {
-    const decorators: MethodDecorator[] = [
-      ApiOperation({
-        summary,
-        description:
-          `Runs \`${definition.key}\` now (admin). By default waits for the run and answers its JobResult; ` +
-          '`?wait=false` answers 202 at once with the run id to poll. Nothing runs on a 4xx.',
-      }),
-      ApiOkResponse({ type: JobResultDto, description: 'The run succeeded' }),
-      ApiAcceptedResponse({ type: TriggerAcceptedDto, description: '`wait=false`: the run started' }),
-      ApiBadRequestResponse(error(400, 'Bad Request', 'limit must be an integer between 1 and 10000')),
-      ApiUnsupportedMediaTypeResponse(
-        error(
-          415,
-          'Unsupported Media Type',
-          'Content-Type must be application/json for a request with a body (got text/plain)',
-        ),
+/**
+ * A trigger route: POST, 200 when it ends, admin only, throttled per token, and documented — the three
+ * trigger routes differ only in their path, job and body.
+ */
+function TriggerRoute(
+  path: string,
+  definition: JobDefinition,
+  summary: string,
+  body: { type: new () => object; examples: Record<string, { value: unknown }> },
+): MethodDecorator {
+  const limitRule = `limit must be an integer between ${definition.limit.min} and ${definition.limit.max}`;
+  return applyDecorators(
+    Post(path),
+    HttpCode(HttpStatus.OK),
+    RequireAdmin(),
+    TriggerThrottle(),
+    ApiBody({ type: body.type, required: false, examples: body.examples }),
+    ApiOperation({
+      summary,
+      description:
+        `Runs \`${definition.key}\` now (admin). By default waits for the run and answers its JobResult; ` +
+        '`?wait=false` answers 202 at once with the run id to poll. Nothing runs on a 4xx.',
+    }),
+    ApiOkResponse({ type: JobResultDto, description: 'The run succeeded' }),
+    ApiAcceptedResponse({ type: TriggerAcceptedDto, description: '`wait=false`: the run started' }),
+    ApiBadRequestResponse(error(400, 'Bad Request', limitRule)),
+    ApiUnsupportedMediaTypeResponse(
+      error(
+        415,
+        'Unsupported Media Type',
+        'Content-Type must be application/json for a request with a body (got text/plain)',
       ),
-      ApiConflictResponse(
-        error(
-          409,
-          'Conflict',
-          `${definition.key} is already running (run 0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10)`,
-          {
-            run_id: '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10',
-          },
-        ),
-      ),
-      ApiBadGatewayResponse({
-        type: JobResultDto,
-        description: 'The run failed because CoinGecko failed (body: its JobResult)',
+    ),
+    ApiConflictResponse(
+      error(409, 'Conflict', `${definition.key} is already running (run ${EXAMPLE_RUN_ID})`, {
+        run_id: EXAMPLE_RUN_ID,
       }),
-      ApiInternalServerErrorResponse({
-        type: JobResultDto,
-        description: 'The run failed for another reason (body: its JobResult)',
-      }),
-      ApiServiceUnavailableResponse(
-        error(503, 'Service Unavailable', 'the service is shutting down and accepts no new job runs'),
-      ),
-    ];
-    for (const decorate of decorators) decorate(target, key, descriptor);
-  };
+    ),
+    ApiBadGatewayResponse({
+      type: JobResultDto,
+      description: 'The run failed because CoinGecko failed (body: its JobResult)',
+    }),
+    ApiInternalServerErrorResponse({
+      type: JobResultDto,
+      description: 'The run failed for another reason (body: its JobResult)',
+    }),
+    ApiServiceUnavailableResponse(
+      error(503, 'Service Unavailable', 'the service is shutting down and accepts no new job runs'),
+    ),
+  );
 }
+
+const EXAMPLE_RUN_ID = '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10';
+const LIMIT_EXAMPLES = { ten: { value: { limit: 10 } }, defaults: { value: {} } };
 
 /**
  * Triggers and run history. Triggers need the admin role and are rate-limited per token; reads need any
@@ -114,16 +124,10 @@ export class JobsController {
 
   constructor(private readonly jobs: JobsService) {}
 
-  @Post('collect-top-coins')
-  @HttpCode(HttpStatus.OK)
-  @RequireAdmin()
-  @TriggerThrottle()
-  @ApiBody({
+  @TriggerRoute('collect-top-coins', TOP_COINS_JOB, 'Collect the top coins by market cap', {
     type: TriggerLimitDto,
-    required: false,
-    examples: { ten: { value: { limit: 10 } }, defaults: { value: {} } },
+    examples: LIMIT_EXAMPLES,
   })
-  @TriggerDocs(TOP_COINS_JOB, 'Collect the top coins by market cap')
   collectTopCoins(
     @Body() body: TriggerLimitDto,
     @Query() query: TriggerQuery,
@@ -133,16 +137,10 @@ export class JobsController {
     return this.trigger(TOP_COINS_JOB, body.limit, query, principal, response);
   }
 
-  @Post('collect-prices')
-  @HttpCode(HttpStatus.OK)
-  @RequireAdmin()
-  @TriggerThrottle()
-  @ApiBody({
+  @TriggerRoute('collect-prices', PRICES_JOB, 'Collect prices of the tracked assets', {
     type: TriggerLimitDto,
-    required: false,
-    examples: { ten: { value: { limit: 10 } }, defaults: { value: {} } },
+    examples: LIMIT_EXAMPLES,
   })
-  @TriggerDocs(PRICES_JOB, 'Collect prices of the tracked assets')
   collectPrices(
     @Body() body: TriggerLimitDto,
     @Query() query: TriggerQuery,
@@ -152,20 +150,19 @@ export class JobsController {
     return this.trigger(PRICES_JOB, body.limit, query, principal, response);
   }
 
-  @Post('collect-contract-addresses')
-  @HttpCode(HttpStatus.OK)
-  @RequireAdmin()
-  @TriggerThrottle()
-  @ApiBody({
-    type: TriggerContractsDto,
-    required: false,
-    examples: {
-      all: { value: { limit: null } },
-      first100: { value: { limit: 100 } },
-      defaults: { value: {} },
+  @TriggerRoute(
+    'collect-contract-addresses',
+    CONTRACT_ADDRESSES_JOB,
+    'Collect contract addresses of known assets',
+    {
+      type: TriggerContractsDto,
+      examples: {
+        all: { value: { limit: null } },
+        first100: { value: { limit: 100 } },
+        defaults: { value: {} },
+      },
     },
-  })
-  @TriggerDocs(CONTRACT_ADDRESSES_JOB, 'Collect contract addresses of known assets')
+  )
   collectContractAddresses(
     @Body() body: TriggerContractsDto,
     @Query() query: TriggerQuery,
