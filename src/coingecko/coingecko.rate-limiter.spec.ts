@@ -22,7 +22,7 @@ const SLACK_MS = 2;
 
 describe('CoinGeckoRateLimiter', () => {
   it('never lets more than `limit` requests start in any window, and never waits longer than that needs', async () => {
-    const windowMs = 200;
+    const windowMs = 300;
     const rate = limiter(5, windowMs);
     const start = Date.now();
     const granted: number[] = [];
@@ -33,13 +33,14 @@ describe('CoinGeckoRateLimiter', () => {
       }),
     );
 
-    // No window of 200 ms holds more than 5 starts: the 6th start after any start is ≥ 200 ms later.
+    // No window of 300 ms holds more than 5 starts: the 6th start after any start is ≥ 200 ms later.
     for (let i = 5; i < granted.length; i++)
       expect(granted[i] - granted[i - 5]).toBeGreaterThanOrEqual(windowMs - SLACK_MS);
     // A burst of `limit` goes at once; each later request waits only for the slot it needs.
-    expect(granted.slice(0, 5).every((at) => at < 100)).toBe(true);
-    expect(granted.slice(5, 10).every((at) => at < windowMs + 150)).toBe(true);
-    expect(granted.slice(10).every((at) => at < 2 * windowMs + 200)).toBe(true);
+    // (Upper bounds leave room for a loaded CI machine; what matters is "one window", not "two".)
+    expect(granted.slice(0, 5).every((at) => at < windowMs / 2 + 100)).toBe(true);
+    expect(granted.slice(5, 10).every((at) => at < windowMs + 250)).toBe(true);
+    expect(granted.slice(10).every((at) => at < 2 * windowMs + 250)).toBe(true);
   });
 
   it('serves waiters first come, first served', async () => {

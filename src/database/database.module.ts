@@ -79,7 +79,6 @@ export class DatabaseModule implements OnModuleInit {
   constructor(
     private readonly migrations: MigrationsService,
     private readonly config: ConfigService<AppConfig, true>,
-    @Inject(DATABASE_CONNECTION) private readonly connection: DatabaseConnection,
   ) {}
 
   static forRoot(): DynamicModule {
@@ -113,7 +112,7 @@ export class DatabaseModule implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (this.config.get('database', { infer: true }).migrate) {
-      await this.migrations.migrate({ exclusive: this.connection.kind === 'embedded' });
+      await this.migrations.migrate();
     }
   }
 }

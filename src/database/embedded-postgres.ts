@@ -1,7 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadTemplate } from './pglite-template.js';
 
 export interface EmbeddedPostgresOptions {
   /** Folder of the service's data; the database lives in `<dataDir>/pglite`. */
@@ -69,7 +70,9 @@ export class EmbeddedPostgres {
 
     let db: PGlite | undefined;
     try {
-      db = await PGlite.create({ dataDir });
+      // A new data folder starts from the initdb template when there is one (see pglite-template.ts).
+      const template = existsSync(join(dataDir, 'PG_VERSION')) ? undefined : loadTemplate();
+      db = await PGlite.create(template ? { dataDir, loadDataDir: template } : { dataDir });
       const server = new PGLiteSocketServer({
         db,
         host: '127.0.0.1',

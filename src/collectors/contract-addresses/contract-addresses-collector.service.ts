@@ -12,7 +12,7 @@ import { describeFailure } from '../../jobs/job-errors.js';
 import { JobRegistry } from '../../jobs/job-registry.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
 import { JobSchedulerService } from '../../jobs/job-scheduler.service.js';
-import { normaliseContract, type NormalisedContract } from './chains.js';
+import { normaliseContract, type NormalisedContract } from '../../assets/contract-chains.js';
 import { CONTRACT_ADDRESSES_JOB } from './contract-addresses.definition.js';
 import {
   ContractAddressesRepository,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseContract } from './chains.js';
+import { normaliseContract } from './contract-chains.js';
 
 describe('normaliseContract', () => {
   it.each([

@@ -1,0 +1,303 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { AssetDto, LatestRankingDto } from './dto/asset.dto.js';
+import type { AssetPriceDto } from './dto/asset-price.dto.js';
+import type { AssetContractDto, ContractDto } from './dto/contract.dto.js';
+import type { RankingDto } from './dto/ranking.dto.js';
+import type { AssetCursor, ContractCursor, PriceCursor, RankingCursor } from './page-cursor.js';
+
+/** Rows of one page, and the sort key of its last row when more rows follow (else null). */
+export interface Page<T, K> {
+  items: T[];
+  next: K | null;
+}
+
+export interface AssetListQuery {
+  search?: string;
+  tracked?: boolean;
+  after?: AssetCursor;
+  limit: number;
+}
+
+export interface PriceHistoryQuery {
+  assetId: string;
+  /** ISO 8601 instants, passed to PostgreSQL as text so they keep their microseconds. */
+  from?: string;
+  to?: string;
+  after?: PriceCursor;
+  limit: number;
+}
+
+export interface RankingQuery {
+  snapshotDate: string;
+  after?: RankingCursor;
+  limit: number;
+}
+
+export interface ContractListQuery {
+  chain: string;
+  after?: ContractCursor;
+  limit: number;
+}
+
+export interface TrackedChange {
+  coingeckoId: string;
+  previous: boolean;
+}
+
+/**
+ * Instants as the API writes them (ISO 8601, UTC, milliseconds), formatted by PostgreSQL: raw queries get
+ * timestamps as PostgreSQL text (`2026-11-28 09:45:00+00`), and the session time zone must not matter.
+ */
+const isoUtc = (column: string): string =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The same with microseconds: a keyset cursor must hold the exact value it continues after. */
+const exactUtc = (column: string): string =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/*
+ * Amounts are selected as `numeric::text`: the exact decimal PostgreSQL stores, never a JavaScript
+ * number on the way (`1000000000000000000000000000000` and `0.0000000012` come back as written).
+ */
+const ASSET_COLUMNS = `a.id, a.coingecko_id, a.symbol, a.name, a.asset_type, a.logo_url, a.is_active, a.is_tracked,
+  ${isoUtc('a.created_at')} as created_at, ${isoUtc('a.updated_at')} as updated_at`;
+
+const CONTRACT_COLUMNS = `c.id, c.chain, c.contract_address, c.token_standard, c.decimals, c.is_verified,
+  ${isoUtc('c.created_at')} as created_at, ${isoUtc('c.updated_at')} as updated_at`;
+
+const PRICE_COLUMNS = `p.asset_id, ${isoUtc('p.timestamp')} as timestamp, p.price_usd::text as price_usd,
+  p.market_cap_usd::text as market_cap_usd, p.volume_24h_usd::text as volume_24h_usd,
+  p.change_percent_24h::text as change_percent_24h, p.source`;
+
+const RANKING_AMOUNTS = `r.market_cap_usd::text as market_cap_usd, r.price_usd::text as price_usd,
+  r.volume_24h_usd::text as volume_24h_usd, r.change_percent_24h::text as change_percent_24h,
+  r.dominance::text as dominance, r.source`;
+
+/** `%`, `_` and `\` in a search are literal characters, not LIKE wildcards. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+/** Splits `limit + 1` fetched rows into a page and the key of its last row when more rows follow. */
+function toPage<R, T, K>(rows: R[], limit: number, item: (row: R) => T, key: (row: R) => K): Page<T, K> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept.at(-1);
+  return { items: kept.map(item), next: more && last !== undefined ? key(last) : null };
+}
+
+const and = (conditions: RawBuilder<unknown>[]): RawBuilder<unknown> =>
+  conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `);
+
+type AssetRow = AssetDto & { sort_bucket: 0 | 1 };
+type PriceRow = AssetPriceDto & { cursor_timestamp: string };
+
+/**
+ * The read queries of the assets API. Plain SQL through MikroORM's Kysely (bound parameters, nothing
+ * hydrated into entities): every list is keyset-paginated on a unique sort key served by an index, and
+ * every row comes back already in its wire shape.
+ */
+@Injectable()
+export class AssetsRepository {
+  constructor(private readonly orm: MikroORM) {}
+
+  /** A fork per call: these reads need no identity map, and the global context is off by design. */
+  private db(): Kysely<unknown> {
+    return this.orm.em.fork().getKysely<unknown>();
+  }
+
+  /**
+   * Assets ordered by `(bucket, symbol, coingecko_id)`. Without a search the bucket is 0 for every row;
+   * with one, exact symbol or CoinGecko id matches get bucket 0 and come first. `coingecko_id` is unique,
+   * so the key is too, and assets sharing a symbol are neither skipped nor repeated across pages.
+   */
+  async listAssets(query: AssetListQuery): Promise<Page<AssetDto, AssetCursor>> {
+    const filters: RawBuilder<unknown>[] = [];
+    let bucket: RawBuilder<unknown> = sql`0`;
+    if (query.search !== undefined) {
+      const prefix = `${escapeLike(query.search)}%`;
+      const substring = `%${escapeLike(query.search)}%`;
+      filters.push(
+        sql`(a.symbol ilike ${prefix} or a.coingecko_id ilike ${prefix} or a.name ilike ${substring})`,
+      );
+      bucket = sql`case when upper(a.symbol) = upper(${query.search})
+                          or lower(a.coingecko_id) = lower(${query.search}) then 0 else 1 end`;
+    }
+    if (query.tracked !== undefined) filters.push(sql`a.is_tracked = ${query.tracked}`);
+    let after: RawBuilder<unknown> = sql``;
+    if (query.after && query.search === undefined) {
+      // Every row is in bucket 0: compare on (symbol, coingecko_id) alone, which the symbol index can seek.
+      after =
+        query.after.bucket === 0
+          ? sql`where (a.symbol, a.coingecko_id) > (${query.after.symbol}, ${query.after.coingeckoId})`
+          : sql`where false`;
+    } else if (query.after) {
+      after = sql`where (a.sort_bucket, a.symbol, a.coingecko_id) > (${query.after.bucket}::int, ${query.after.symbol}, ${query.after.coingeckoId})`;
+    }
+    const { rows } = await sql<AssetRow>`
+      select * from (
+        select ${sql.raw(ASSET_COLUMNS)}, ${bucket}::int as sort_bucket from assets a where ${and(filters)}
+      ) a
+      ${after}
+      order by a.sort_bucket, a.symbol, a.coingecko_id
+      limit ${query.limit + 1}`.execute(this.db());
+    return toPage(
+      rows,
+      query.limit,
+      ({ sort_bucket: _bucket, ...asset }) => asset,
+      (row) => ({ bucket: row.sort_bucket, symbol: row.symbol, coingeckoId: row.coingecko_id }),
+    );
+  }
+
+  async findAsset(id: string): Promise<AssetDto | undefined> {
+    const { rows } = await sql<AssetDto>`
+      select ${sql.raw(ASSET_COLUMNS)} from assets a where a.id = ${id}::uuid`.execute(this.db());
+    return rows[0];
+  }
+
+  async exists(id: string): Promise<boolean> {
+    const { rows } = await sql`select 1 from assets where id = ${id}::uuid`.execute(this.db());
+    return rows.length > 0;
+  }
+
+  async contractsOf(assetId: string): Promise<AssetContractDto[]> {
+    const { rows } = await sql<AssetContractDto>`
+      select ${sql.raw(CONTRACT_COLUMNS)} from asset_contracts c
+       where c.asset_id = ${assetId}::uuid
+       order by c.chain, c.contract_address`.execute(this.db());
+    return rows;
+  }
+
+  /** The newest snapshot the asset is in (the unique `(asset_id, snapshot_date, source)` index, backwards). */
+  async latestRankingOf(assetId: string): Promise<LatestRankingDto | undefined> {
+    const { rows } = await sql<LatestRankingDto>`
+      select r.rank, to_char(r.snapshot_date, 'YYYY-MM-DD') as snapshot_date, ${sql.raw(RANKING_AMOUNTS)}
+        from asset_rankings r
+       where r.asset_id = ${assetId}::uuid
+       order by r.snapshot_date desc, r.source desc
+       limit 1`.execute(this.db());
+    return rows[0];
+  }
+
+  async latestPriceOf(assetId: string): Promise<AssetPriceDto | undefined> {
+    const { rows } = await sql<AssetPriceDto>`
+      select ${sql.raw(PRICE_COLUMNS)} from asset_prices p
+       where p.asset_id = ${assetId}::uuid
+       order by p.timestamp desc, p.source desc
+       limit 1`.execute(this.db());
+    return rows[0];
+  }
+
+  /**
+   * Newest first by `(timestamp, source)` — the asset's natural key, so the order is total and the
+   * `(asset_id, timestamp, source)` unique index answers the range and the order by reading backwards.
+   */
+  async priceHistory(query: PriceHistoryQuery): Promise<Page<AssetPriceDto, PriceCursor>> {
+    const filters: RawBuilder<unknown>[] = [sql`p.asset_id = ${query.assetId}::uuid`];
+    if (query.from !== undefined) filters.push(sql`p.timestamp >= ${query.from}::timestamptz`);
+    if (query.to !== undefined) filters.push(sql`p.timestamp <= ${query.to}::timestamptz`);
+    if (query.after) {
+      filters.push(
+        sql`(p.timestamp, p.source) < (${query.after.timestamp}::timestamptz, ${query.after.source})`,
+      );
+    }
+    const { rows } = await sql<PriceRow>`
+      select ${sql.raw(PRICE_COLUMNS)}, ${sql.raw(exactUtc('p.timestamp'))} as cursor_timestamp
+        from asset_prices p
+       where ${and(filters)}
+       order by p.timestamp desc, p.source desc
+       limit ${query.limit + 1}`.execute(this.db());
+    return toPage(
+      rows,
+      query.limit,
+      ({ cursor_timestamp: _timestamp, ...price }) => price,
+      (row) => ({ timestamp: row.cursor_timestamp, source: row.source }),
+    );
+  }
+
+  /** The most recent snapshot date (the `(snapshot_date, rank)` index answers `max`), or undefined when none. */
+  async latestSnapshotDate(): Promise<string | undefined> {
+    const { rows } = await sql<{ snapshot_date: string | null }>`
+      select to_char(max(snapshot_date), 'YYYY-MM-DD') as snapshot_date from asset_rankings`.execute(
+      this.db(),
+    );
+    return rows[0]?.snapshot_date ?? undefined;
+  }
+
+  /** One snapshot by `(rank, source, asset_id)`: unique within a date, rank first as the index has it. */
+  async rankings(query: RankingQuery): Promise<Page<RankingDto, RankingCursor>> {
+    const filters: RawBuilder<unknown>[] = [sql`r.snapshot_date = ${query.snapshotDate}::date`];
+    if (query.after) {
+      filters.push(
+        sql`(r.rank, r.source, r.asset_id) > (${query.after.rank}::int, ${query.after.source}, ${query.after.assetId}::uuid)`,
+      );
+    }
+    const { rows } = await sql<RankingDto>`
+      select r.rank, r.asset_id, a.coingecko_id, a.symbol, a.name, a.logo_url, ${sql.raw(RANKING_AMOUNTS)}
+        from asset_rankings r
+        join assets a on a.id = r.asset_id
+       where ${and(filters)}
+       order by r.rank, r.source, r.asset_id
+       limit ${query.limit + 1}`.execute(this.db());
+    return toPage(
+      rows,
+      query.limit,
+      (row) => row,
+      (row) => ({
+        snapshotDate: query.snapshotDate,
+        rank: row.rank,
+        source: row.source,
+        assetId: row.asset_id,
+      }),
+    );
+  }
+
+  /** The contract at `address` on `chain` (the unique `(chain, contract_address)` index), spelled as stored. */
+  async findContract(chain: string, address: string): Promise<ContractDto | undefined> {
+    const { rows } = await sql<ContractDto>`
+      select ${sql.raw(CONTRACT_COLUMNS)}, a.id as asset_id, a.coingecko_id, a.symbol, a.name
+        from asset_contracts c
+        join assets a on a.id = c.asset_id
+       where c.chain = ${chain} and c.contract_address = ${address}`.execute(this.db());
+    return rows[0];
+  }
+
+  /** A chain's contracts by address, which is unique within a chain (same index). */
+  async listContracts(query: ContractListQuery): Promise<Page<ContractDto, ContractCursor>> {
+    const filters: RawBuilder<unknown>[] = [sql`c.chain = ${query.chain}`];
+    if (query.after) filters.push(sql`c.contract_address > ${query.after.contractAddress}`);
+    const { rows } = await sql<ContractDto>`
+      select ${sql.raw(CONTRACT_COLUMNS)}, a.id as asset_id, a.coingecko_id, a.symbol, a.name
+        from asset_contracts c
+        join assets a on a.id = c.asset_id
+       where ${and(filters)}
+       order by c.contract_address
+       limit ${query.limit + 1}`.execute(this.db());
+    return toPage(
+      rows,
+      query.limit,
+      (row) => row,
+      (row) => ({ chain: query.chain, contractAddress: row.contract_address }),
+    );
+  }
+
+  /**
+   * Sets `is_tracked`, returning the value it had (read under the row lock, so concurrent changes each
+   * see their true predecessor); undefined when the asset does not exist. `updated_at` moves only when
+   * the value changes.
+   */
+  async setTracked(id: string, isTracked: boolean): Promise<TrackedChange | undefined> {
+    const { rows } = await sql<{ coingecko_id: string; previous: boolean }>`
+      with previous as (select id, is_tracked from assets where id = ${id}::uuid for update)
+      update assets a
+         set is_tracked = ${isTracked},
+             updated_at = case when a.is_tracked = ${isTracked} then a.updated_at else now() end
+        from previous
+       where a.id = previous.id
+   returning a.coingecko_id, previous.is_tracked as previous`.execute(this.db());
+    const row = rows[0];
+    return row ? { coingeckoId: row.coingecko_id, previous: row.previous } : undefined;
+  }
+}

@@ -1,0 +1,99 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ApiDecimal, ApiNextCursor, ApiTimestamp } from './api-fields.js';
+import { AssetContractDto } from './contract.dto.js';
+import { AssetPriceDto } from './asset-price.dto.js';
+
+/** One row of `assets`, as every route answers it. */
+export class AssetDto {
+  @ApiProperty({ type: String, format: 'uuid', example: '3f0c8d52-4f3e-4a8e-9a55-2f1b3c4d5e6f' })
+  id!: string;
+
+  @ApiProperty({ type: String, example: 'ethereum', description: 'CoinGecko id (unique).' })
+  coingecko_id!: string;
+
+  @ApiProperty({ type: String, example: 'ETH', description: 'Upper-case; not unique (e.g. many USDT).' })
+  symbol!: string;
+
+  @ApiProperty({ type: String, example: 'Ethereum' })
+  name!: string;
+
+  @ApiProperty({ type: String, example: 'cryptocurrency' })
+  asset_type!: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'https://coin-images.coingecko.com/coins/images/279/large/ethereum.png',
+  })
+  logo_url!: string | null;
+
+  @ApiProperty({ type: Boolean, example: true })
+  is_active!: boolean;
+
+  @ApiProperty({
+    type: Boolean,
+    example: false,
+    description: 'Priced by the price job even outside the top N (set with PATCH).',
+  })
+  is_tracked!: boolean;
+
+  @ApiTimestamp('First collected.', '2026-11-01T00:00:03.120Z')
+  created_at!: string;
+
+  @ApiTimestamp('Last changed.', '2026-11-28T00:00:02.480Z')
+  updated_at!: string;
+}
+
+/** The asset's place in its most recent ranking snapshot. */
+export class LatestRankingDto {
+  @ApiProperty({ type: 'integer', example: 2 })
+  rank!: number;
+
+  @ApiProperty({ type: String, format: 'date', example: '2026-11-28' })
+  snapshot_date!: string;
+
+  @ApiDecimal('Market cap in USD.', '412345678901.25')
+  market_cap_usd!: string | null;
+
+  @ApiDecimal('Price in USD.', '3421.17')
+  price_usd!: string | null;
+
+  @ApiDecimal('24 h trading volume in USD.', '18234567890.5')
+  volume_24h_usd!: string | null;
+
+  @ApiDecimal('24 h price change, percent.', '-1.2345')
+  change_percent_24h!: string | null;
+
+  @ApiDecimal('Share of the snapshot’s total market cap, percent.', '12.3456')
+  dominance!: string | null;
+
+  @ApiProperty({ type: String, example: 'coingecko' })
+  source!: string;
+}
+
+export class AssetDetailDto extends AssetDto {
+  @ApiProperty({ type: () => [AssetContractDto], description: 'Its token contracts, by chain.' })
+  contracts!: AssetContractDto[];
+
+  @ApiProperty({
+    type: () => LatestRankingDto,
+    nullable: true,
+    description: 'Null when the asset is in no ranking snapshot.',
+  })
+  latest_ranking!: LatestRankingDto | null;
+
+  @ApiProperty({
+    type: () => AssetPriceDto,
+    nullable: true,
+    description: 'The newest price observation; null when it was never priced.',
+  })
+  latest_price!: AssetPriceDto | null;
+}
+
+export class AssetPageDto {
+  @ApiProperty({ type: () => [AssetDto] })
+  items!: AssetDto[];
+
+  @ApiNextCursor()
+  next_cursor!: string | null;
+}
