@@ -27,7 +27,11 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C means "now": running jobs stay `running` until a replica's stale sweep abandons them.
+      logger.warn({ signal }, `Received ${signal} again: exiting without waiting for running jobs`);
+      process.exit(130);
+    }
     stopping = true;
     logger.log({ signal }, `Received ${signal}, shutting down`);
     app
