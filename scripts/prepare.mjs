@@ -1,10 +1,16 @@
 // Runs at `npm ci` / `npm install` (the `prepare` lifecycle): compiles the service when needed and packs a
 // freshly initialised embedded-database folder, so that the first `npm start` is quick.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from './build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (!existsSync(join(root, 'node_modules', '@nestjs', 'cli'))) {
+  // A production install (`npm ci --omit=dev`) has no compiler: it runs the dist/ built beforehand.
+  process.stderr.write('Skipping the build: @nestjs/cli is not installed (production install).\n');
+  process.exit(0);
+}
 build({ ifNeeded: true });
 try {
   const { ensureTemplate } = await import(

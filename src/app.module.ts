@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AssetsModule } from './assets/assets.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -8,13 +8,12 @@ import { TopCoinsModule } from './collectors/top-coins/top-coins.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { Environment } from './config/environment.js';
 import { DatabaseModule } from './database/database.module.js';
-import { JsonBodyMiddleware } from './http/json-body.middleware.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { HealthModule } from './observability/health/health.module.js';
 import { LoggingModule, type LogStream } from './observability/logging/logging.module.js';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   /**
    * `env` defaults to the process environment (+ `.env`); tests pass their own. CLIs send logs to
    * stderr so that their stdout stays their output.
@@ -37,9 +36,5 @@ export class AppModule implements NestModule {
         ContractAddressesModule,
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonBodyMiddleware).forRoutes('*path');
   }
 }

@@ -10,6 +10,7 @@ import { readEnvironment, type Environment } from './config/environment.js';
 import { parseEnv } from './config/env.schema.js';
 import { API_PREFIX } from './http/api-prefix.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
+import { RequestInputInterceptor } from './http/request-input.interceptor.js';
 import { setupSwagger } from './http/swagger.js';
 import { JobSchedulerService } from './jobs/job-scheduler.service.js';
 
@@ -26,12 +27,19 @@ export interface CreatedApp {
 export function configureHttp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   express.useBodyParser('json', { limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
-  express.use(helmet());
+  express.use(
+    helmet({
+      // Swagger UI must work when the service is reached over plain HTTP by a host name (an internal
+      // deployment): upgrade-insecure-requests would send its assets to an https:// that is not there.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
   express.disable('x-powered-by');
   app.setGlobalPrefix(API_PREFIX, {
     exclude: ['health/live', 'health/ready', 'metrics', 'dashboard', 'dashboard/{*path}'],
   });
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalInterceptors(new RequestInputInterceptor());
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -72,8 +72,9 @@ function decode(kind: string, cursor: string, arity: number): unknown[] | undefi
   return parsed.slice(1) as unknown[];
 }
 
+// PostgreSQL text cannot hold NUL: a cursor carrying one was not issued by us.
 const isText = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT;
+  typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT && !value.includes('\u0000');
 
 export const assetCursor = {
   encode: (position: AssetCursor): string =>

@@ -39,13 +39,17 @@ const MINUTE_MS = 60_000;
   exports: [CoinGeckoClient],
 })
 export class CoinGeckoModule implements OnApplicationShutdown {
-  constructor(private readonly limiter: CoinGeckoRateLimiter) {}
+  constructor(
+    private readonly limiter: CoinGeckoRateLimiter,
+    private readonly transport: CoinGeckoTransport,
+  ) {}
 
   /**
-   * Only once the app is shutting down for good: running jobs are drained in
-   * `beforeApplicationShutdown`, and a limiter stopped earlier (onModuleDestroy runs first) would fail them.
+   * Only once the app is shutting down for good: running jobs are drained in `beforeApplicationShutdown`,
+   * and a limiter stopped or a connection cut earlier (onModuleDestroy runs first) would fail them.
    */
   async onApplicationShutdown(): Promise<void> {
+    this.transport.closeConnections();
     await this.limiter.close();
   }
 }

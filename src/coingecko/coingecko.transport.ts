@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
   AxiosError,
@@ -112,7 +112,7 @@ export interface TransportResult {
  * too. The job's signal aborts the limiter wait, the retry wait and the request in flight.
  */
 @Injectable()
-export class CoinGeckoTransport implements OnModuleDestroy {
+export class CoinGeckoTransport {
   private readonly logger = new Logger(CoinGeckoTransport.name);
   private readonly settings: AppConfig['coingecko'];
   private readonly axios: AxiosInstance;
@@ -169,13 +169,14 @@ export class CoinGeckoTransport implements OnModuleDestroy {
         path: trace.path,
         attempts: trace.attempts,
         plan: this.settings.plan,
-        baseUrl: this.settings.baseUrl,
+        baseUrl: withoutCredentials(this.settings.baseUrl),
         timeoutMs: this.settings.timeoutMs,
       }),
     });
   }
 
-  onModuleDestroy(): void {
+  /** Called by CoinGeckoModule when the app shuts down for good, after running jobs were drained. */
+  closeConnections(): void {
     for (const agent of [this.axios.defaults.httpAgent, this.axios.defaults.httpsAgent] as unknown[]) {
       if (agent instanceof http.Agent) agent.destroy();
     }
@@ -297,4 +298,16 @@ export function coinGeckoHttpOptions(settings: AppConfig['coingecko']) {
     validateStatus: () => true,
     maxRedirects: 0,
   };
+}
+
+/** A base URL fit for an error message that reaches API answers: any user:password part removed. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '<COINGECKO_BASE_URL>';
+  }
 }

@@ -122,10 +122,18 @@ describe('parseEnv', () => {
       '-5',
       'COINGECKO_RATE_LIMIT_PER_MINUTE: "-5" is not an integer between 1 and 100000',
     ],
-    ['COINGECKO_TIMEOUT_MS', '1.5', 'COINGECKO_TIMEOUT_MS: "1.5" is not an integer >= 100'],
+    [
+      'COINGECKO_TIMEOUT_MS',
+      '1.5',
+      'COINGECKO_TIMEOUT_MS: "1.5" is not an integer between 100 and 2147483647',
+    ],
     ['COINGECKO_MAX_RETRIES', '99', 'COINGECKO_MAX_RETRIES: "99" is not an integer between 0 and 20'],
-    ['COINGECKO_RETRY_BASE_MS', 'x', 'COINGECKO_RETRY_BASE_MS: "x" is not an integer >= 0'],
-    ['COINGECKO_RETRY_MAX_MS', 'x', 'COINGECKO_RETRY_MAX_MS: "x" is not an integer >= 0'],
+    [
+      'COINGECKO_RETRY_BASE_MS',
+      'x',
+      'COINGECKO_RETRY_BASE_MS: "x" is not an integer between 0 and 2147483647',
+    ],
+    ['COINGECKO_RETRY_MAX_MS', 'x', 'COINGECKO_RETRY_MAX_MS: "x" is not an integer between 0 and 2147483647'],
     [
       'AUTH_JWKS_URL',
       'ftp://keys',
@@ -137,12 +145,12 @@ describe('parseEnv', () => {
       'TRIGGER_RATE_LIMIT_PER_MINUTE: "0" is not an integer between 1 and 100000',
     ],
     ['JOB_MAX_ATTEMPTS', '0', 'JOB_MAX_ATTEMPTS: "0" is not an integer between 1 and 20'],
-    ['JOB_RETRY_BASE_MS', '-1', 'JOB_RETRY_BASE_MS: "-1" is not an integer >= 0'],
-    ['JOB_RETRY_MAX_MS', 'ten', 'JOB_RETRY_MAX_MS: "ten" is not an integer >= 0'],
-    ['JOB_HEARTBEAT_MS', '5', 'JOB_HEARTBEAT_MS: "5" is not an integer >= 100'],
-    ['JOB_STALE_AFTER_MS', '10', 'JOB_STALE_AFTER_MS: "10" is not an integer >= 1000'],
+    ['JOB_RETRY_BASE_MS', '-1', 'JOB_RETRY_BASE_MS: "-1" is not an integer between 0 and 2147483647'],
+    ['JOB_RETRY_MAX_MS', 'ten', 'JOB_RETRY_MAX_MS: "ten" is not an integer between 0 and 2147483647'],
+    ['JOB_HEARTBEAT_MS', '5', 'JOB_HEARTBEAT_MS: "5" is not an integer between 100 and 2147483647'],
+    ['JOB_STALE_AFTER_MS', '10', 'JOB_STALE_AFTER_MS: "10" is not an integer between 1000 and 2147483647'],
     ['JOBS_CATCH_UP', 'sometimes', 'JOBS_CATCH_UP: "sometimes" is not a boolean (use true or false)'],
-    ['SHUTDOWN_TIMEOUT_MS', 'soon', 'SHUTDOWN_TIMEOUT_MS: "soon" is not an integer >= 0'],
+    ['SHUTDOWN_TIMEOUT_MS', 'soon', 'SHUTDOWN_TIMEOUT_MS: "soon" is not an integer between 0 and 2147483647'],
     [
       'CONTRACT_ADDRESSES_DECIMALS_PER_RUN',
       '-1',
@@ -191,7 +199,16 @@ describe('parseEnv', () => {
       'some',
       'CONTRACT_ADDRESSES_COLLECTION_LIMIT: "some" is not an integer between 1 and 100000, or empty for all',
     ],
-    ['PRICE_COLLECTION_TIMEOUT_MS', '10', 'PRICE_COLLECTION_TIMEOUT_MS: "10" is not an integer >= 1000'],
+    [
+      'TOP_COINS_COLLECTION_TIMEOUT_MS',
+      '3000000000',
+      'TOP_COINS_COLLECTION_TIMEOUT_MS: "3000000000" is not an integer between 1000 and 2147483647',
+    ],
+    [
+      'PRICE_COLLECTION_TIMEOUT_MS',
+      '10',
+      'PRICE_COLLECTION_TIMEOUT_MS: "10" is not an integer between 1000 and 2147483647',
+    ],
   ])('refuses %s=%s with a clear message', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([message]);
   });
@@ -219,8 +236,8 @@ describe('parseEnv', () => {
     expect(problemsOf({ JOB_RETRY_BASE_MS: '5000', JOB_RETRY_MAX_MS: '1000' })).toEqual([
       'JOB_RETRY_MAX_MS: 1000 is smaller than JOB_RETRY_BASE_MS (5000)',
     ]);
-    expect(problemsOf({ JOB_HEARTBEAT_MS: '60000', JOB_STALE_AFTER_MS: '60000' })).toEqual([
-      'JOB_STALE_AFTER_MS: 60000 must be larger than JOB_HEARTBEAT_MS (60000), or live runs would be declared dead',
+    expect(problemsOf({ JOB_HEARTBEAT_MS: '10000', JOB_STALE_AFTER_MS: '15000' })).toEqual([
+      'JOB_STALE_AFTER_MS: 15000 must be at least twice JOB_HEARTBEAT_MS (10000), or live runs would be declared dead',
     ]);
   });
 

@@ -134,6 +134,12 @@ function jobLimit(definition: JobDefinition) {
 }
 
 const MIN_TOKEN_LENGTH = 16;
+/** Node timers take at most 2^31 - 1 ms (~24.8 days); a larger value would fire after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function milliseconds(options: { min: number; default: number }) {
+  return integer({ ...options, max: MAX_TIMER_MS });
+}
 
 function apiTokens() {
   return z
@@ -192,7 +198,7 @@ function jobShape(definition: JobDefinition) {
     [`${prefix}_ENABLED`]: boolean(true),
     [`${prefix}_SCHEDULE`]: cronExpression(definition.defaultSchedule),
     [`${prefix}_LIMIT`]: jobLimit(definition),
-    [`${prefix}_TIMEOUT_MS`]: integer({ min: 1000, default: DEFAULT_JOB_TIMEOUT_MS }),
+    [`${prefix}_TIMEOUT_MS`]: milliseconds({ min: 1000, default: DEFAULT_JOB_TIMEOUT_MS }),
   };
 }
 
@@ -208,10 +214,10 @@ const baseShape = {
   COINGECKO_API_KEY: text(),
   COINGECKO_API_PLAN: oneOf(PLANS, undefined),
   COINGECKO_RATE_LIMIT_PER_MINUTE: integer({ min: 1, max: 100_000, default: 0 }),
-  COINGECKO_TIMEOUT_MS: integer({ min: 100, default: 15_000 }),
+  COINGECKO_TIMEOUT_MS: milliseconds({ min: 100, default: 15_000 }),
   COINGECKO_MAX_RETRIES: integer({ min: 0, max: 20, default: 4 }),
-  COINGECKO_RETRY_BASE_MS: integer({ min: 0, default: 1000 }),
-  COINGECKO_RETRY_MAX_MS: integer({ min: 0, default: 60_000 }),
+  COINGECKO_RETRY_BASE_MS: milliseconds({ min: 0, default: 1000 }),
+  COINGECKO_RETRY_MAX_MS: milliseconds({ min: 0, default: 60_000 }),
 
   API_TOKENS: apiTokens(),
   AUTH_JWKS_URL: httpUrl(),
@@ -221,12 +227,12 @@ const baseShape = {
   TRIGGER_RATE_LIMIT_PER_MINUTE: integer({ min: 1, max: 100_000, default: 10 }),
 
   JOB_MAX_ATTEMPTS: integer({ min: 1, max: 20, default: 3 }),
-  JOB_RETRY_BASE_MS: integer({ min: 0, default: 1000 }),
-  JOB_RETRY_MAX_MS: integer({ min: 0, default: 60_000 }),
-  JOB_HEARTBEAT_MS: integer({ min: 100, default: 10_000 }),
-  JOB_STALE_AFTER_MS: integer({ min: 1000, default: 60_000 }),
+  JOB_RETRY_BASE_MS: milliseconds({ min: 0, default: 1000 }),
+  JOB_RETRY_MAX_MS: milliseconds({ min: 0, default: 60_000 }),
+  JOB_HEARTBEAT_MS: milliseconds({ min: 100, default: 10_000 }),
+  JOB_STALE_AFTER_MS: milliseconds({ min: 1000, default: 60_000 }),
   JOBS_CATCH_UP: boolean(true),
-  SHUTDOWN_TIMEOUT_MS: integer({ min: 0, default: 30_000 }),
+  SHUTDOWN_TIMEOUT_MS: milliseconds({ min: 0, default: 30_000 }),
   CONTRACT_ADDRESSES_DECIMALS_PER_RUN: integer({ min: 0, max: 10_000, default: 50 }),
 
   ALERT_WEBHOOK_URL: httpUrl(),
@@ -270,11 +276,12 @@ const envSchema = z.object({ ...baseShape, ...jobsShape }).superRefine((env, ctx
       message: `${env.COINGECKO_RETRY_MAX_MS} is smaller than COINGECKO_RETRY_BASE_MS (${env.COINGECKO_RETRY_BASE_MS})`,
     });
   }
-  if (env.JOB_STALE_AFTER_MS <= env.JOB_HEARTBEAT_MS) {
+  // A run is declared dead after missing a few heartbeats, not after one that came a little late.
+  if (env.JOB_STALE_AFTER_MS < 2 * env.JOB_HEARTBEAT_MS) {
     ctx.addIssue({
       code: 'custom',
       path: ['JOB_STALE_AFTER_MS'],
-      message: `${env.JOB_STALE_AFTER_MS} must be larger than JOB_HEARTBEAT_MS (${env.JOB_HEARTBEAT_MS}), or live runs would be declared dead`,
+      message: `${env.JOB_STALE_AFTER_MS} must be at least twice JOB_HEARTBEAT_MS (${env.JOB_HEARTBEAT_MS}), or live runs would be declared dead`,
     });
   }
 });

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadTemplate } from './pglite-template.js';
 
@@ -59,14 +59,7 @@ export class EmbeddedPostgres {
     const dataDir = resolve(options.dataDir, 'pglite');
     mkdirSync(dataDir, { recursive: true });
     const lockPath = resolve(options.dataDir, 'pglite.lock');
-    const owner = readLock(lockPath);
-    if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
-      throw new EmbeddedDatabaseBusyError(dataDir, owner);
-    }
-    writeFileSync(
-      lockPath,
-      JSON.stringify({ pid: process.pid, port: 0, startedAt: new Date().toISOString() }),
-    );
+    takeLock(lockPath, dataDir);
 
     let db: PGlite | undefined;
     try {
@@ -106,6 +99,38 @@ export class EmbeddedPostgres {
     return { pid: owner.pid, url: `postgres://postgres@127.0.0.1:${owner.port}/postgres` };
   }
 }
+
+/**
+ * Creates the lock file exclusively (`wx`), so two processes starting together cannot both pass. A lock
+ * left by a dead process is removed and taken; a live owner's makes this one give up.
+ */
+function takeLock(lockPath: string, dataDir: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(
+        lockPath,
+        JSON.stringify({ pid: process.pid, port: 0, startedAt: new Date().toISOString() }),
+        {
+          flag: 'wx',
+        },
+      );
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = readLock(lockPath);
+    if (owner && owner.pid !== process.pid && isAlive(owner.pid))
+      throw new EmbeddedDatabaseBusyError(dataDir, owner);
+    // An unreadable lock younger than a few seconds is another process writing it right now.
+    if (!owner && Date.now() - statSync(lockPath).mtimeMs < FRESH_LOCK_MS) {
+      throw new EmbeddedDatabaseBusyError(dataDir, { pid: 0, port: 0, startedAt: '' });
+    }
+    rmSync(lockPath, { force: true });
+  }
+  throw new Error(`could not take the lock ${lockPath}`);
+}
+
+const FRESH_LOCK_MS = 5000;
 
 function readLock(path: string): LockFile | undefined {
   try {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readEnvironment } from '../config/environment.js';
 import { ConfigValidationError, parseEnv } from '../config/env.schema.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
+import { withMigrationLock } from './migrations.service.js';
 import { buildOrmOptions } from './orm-options.js';
 import { projectRoot } from './project-root.js';
 import { redactUrl } from './redact-url.js';
@@ -49,14 +50,14 @@ async function main(): Promise<number> {
     const migrator = orm.migrator;
     switch (command) {
       case 'up': {
-        const applied = await migrator.up();
+        const applied = await withMigrationLock(url, () => migrator.up());
         console.log(
           applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'Nothing to apply',
         );
         break;
       }
       case 'down': {
-        const reverted = await migrator.down();
+        const reverted = await withMigrationLock(url, () => migrator.down());
         console.log(
           reverted.length ? `Reverted: ${reverted.map((m) => m.name).join(', ')}` : 'Nothing to revert',
         );

@@ -6,6 +6,30 @@ import { DATABASE_CONNECTION, type DatabaseConnection } from './database-connect
 /** Key of the advisory lock that serialises migrations when several replicas start together. */
 const MIGRATION_LOCK = 'crypto-pocket-butler:migrations';
 
+/**
+ * Runs `work` holding the migration lock: a session-level advisory lock on a connection of its own, so
+ * replicas (and `npm run migration:*`) starting together take turns. It is not a transaction: on embedded
+ * PGlite (one session behind a multiplexer) an open transaction would make every other connection — the
+ * migrator's own included — wait for ever, while a session lock there is simply granted.
+ */
+export async function withMigrationLock<T>(
+  url: string,
+  work: () => Promise<T>,
+  onError?: (error: Error) => void,
+): Promise<T> {
+  const lock = new pg.Client({ connectionString: url });
+  lock.on('error', (error) => onError?.(error));
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
+    return await work();
+  } finally {
+    // Closing the session releases the lock too; unlocking first just frees it sooner.
+    await lock.query('select pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.end().catch(() => undefined);
+  }
+}
+
 @Injectable()
 export class MigrationsService {
   private readonly logger = new Logger(MigrationsService.name);
@@ -15,31 +39,17 @@ export class MigrationsService {
     @Inject(DATABASE_CONNECTION) private readonly connection: DatabaseConnection,
   ) {}
 
-  /**
-   * Applies pending migrations. Replicas starting together queue on a session-level advisory lock held
-   * on a connection of its own, so one applies them and the others then find nothing pending. The lock is
-   * not a transaction: on embedded PGlite (one session behind a multiplexer) an open transaction would
-   * make every other connection — the migrator's own included — wait for ever, while a session lock
-   * there is simply granted (one session, no contender).
-   */
+  /** Applies pending migrations under the migration lock; the replicas that wait find nothing pending. */
   async migrate(): Promise<string[]> {
-    const lock = new pg.Client({ connectionString: this.connection.url });
-    lock.on('error', (error) =>
-      this.logger.warn({ err: error }, `Migration lock connection failed: ${error.message}`),
+    const applied = await withMigrationLock(
+      this.connection.url,
+      () => this.orm.migrator.up(),
+      (error) => this.logger.warn({ err: error }, `Migration lock connection failed: ${error.message}`),
     );
-    await lock.connect();
-    try {
-      await lock.query('select pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
-      const applied = await this.orm.migrator.up();
-      const names = applied.map((migration) => migration.name);
-      if (names.length > 0) this.logger.log({ migrations: names }, `Applied ${names.length} migration(s)`);
-      else this.logger.log('Database schema is up to date');
-      return names;
-    } finally {
-      // Closing the session releases the lock too; unlocking first just frees it sooner.
-      await lock.query('select pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]).catch(() => undefined);
-      await lock.end().catch(() => undefined);
-    }
+    const names = applied.map((migration) => migration.name);
+    if (names.length > 0) this.logger.log({ migrations: names }, `Applied ${names.length} migration(s)`);
+    else this.logger.log('Database schema is up to date');
+    return names;
   }
 
   async pending(): Promise<string[]> {

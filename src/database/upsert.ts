@@ -25,6 +25,8 @@ export interface UpsertOptions<T> {
   batchSize?: number;
   /** Called after each statement with the totals so far, so a run that fails later still reports what it wrote. */
   onBatch?: (totals: UpsertCounts) => void;
+  /** A job's signal: no further batch is written once it fires (timeout, shutdown). */
+  signal?: AbortSignal;
 }
 
 export interface UpsertResult extends UpsertCounts {
@@ -119,6 +121,7 @@ export async function upsertMany<T extends object>(
   };
 
   for (let offset = 0; offset < rows.length; offset += batchSize) {
+    options.signal?.throwIfAborted();
     const batch = rows.slice(offset, offset + batchSize);
     const { rows: changed } = await statement(batch).execute(kysely);
     let inserted = 0;

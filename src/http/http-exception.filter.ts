@@ -1,3 +1,4 @@
+import { DriverException } from '@mikro-orm/core';
 import {
   Catch,
   HttpException,
@@ -36,6 +37,14 @@ const BODY_ERROR_MESSAGES: Record<string, (error: BodyParserError) => string> = 
   'request.aborted': () => 'Request was aborted by the client',
 };
 
+/** PostgreSQL SQLSTATE class 22 ("data exception"), as MikroORM's DriverException or pg's raw DatabaseError. */
+function isDataException(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, severity } = error as { code?: unknown; severity?: unknown };
+  const fromDatabase = error instanceof DriverException || typeof severity === 'string';
+  return fromDatabase && typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
 function isBodyParserError(error: unknown): error is BodyParserError {
   return (
     typeof error === 'object' && error !== null && typeof (error as { type?: unknown }).type === 'string'
@@ -55,10 +64,21 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const response = context.getResponse<Response>();
     const request = context.getRequest<Request>();
     const body = this.toBody(exception);
-    if (body.statusCode >= 500) {
+    if (body.statusCode === 503) {
+      // Expected while shutting down or while a dependency is down: no stack trace needed.
+      this.logger.warn(
+        { method: request.method, url: request.originalUrl },
+        `${request.method} ${request.originalUrl}: ${body.message}`,
+      );
+    } else if (body.statusCode >= 500) {
       this.logger.error(
         { err: exception, method: request.method, url: request.originalUrl },
         `${request.method} ${request.originalUrl} failed: ${body.message}`,
+      );
+    } else if (isDataException(exception)) {
+      this.logger.warn(
+        { err: exception, url: request.originalUrl },
+        'Refused a value the database cannot accept',
       );
     }
     if (response.headersSent) return;
@@ -75,6 +95,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
         statusCode,
         error: STATUS_CODES[statusCode] ?? 'Bad Request',
         message: describe ? describe(bodyError) : `Request body could not be read (${bodyError.type})`,
+      };
+    }
+    if (isDataException(exception)) {
+      // PostgreSQL refused a value (class 22: out of range, malformed, invalid characters): input that got
+      // past validation, so the caller's to fix — without echoing what the database said about it.
+      return {
+        statusCode: HttpStatus.BAD_REQUEST,
+        error: 'Bad Request',
+        message: 'A parameter has a value the database cannot accept (out of range or malformed)',
       };
     }
     if (exception instanceof HttpException) {

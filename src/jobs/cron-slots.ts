@@ -1,6 +1,7 @@
 import { CronTime } from 'cron';
 
-const MAX_LOOKBACK_MS = 400 * 24 * 60 * 60 * 1000;
+/** Long enough for the rarest valid schedule, Feb 29 (up to 8 years apart across a skipped leap year). */
+const MAX_LOOKBACK_MS = 9 * 366 * 24 * 60 * 60 * 1000;
 
 /** The next time the (UTC) expression fires strictly after `after`. */
 export function nextFire(expression: string, after: Date): Date {
@@ -23,7 +24,7 @@ export function previousFire(expression: string, at: Date): Date {
       candidate = following;
     }
   }
-  throw new Error(`"${expression}" has not fired in the last 400 days before ${at.toISOString()}`);
+  throw new Error(`"${expression}" has not fired in the 9 years before ${at.toISOString()}`);
 }
 
 /** How early a timer may wake and still belong to the fire time it was set for. */

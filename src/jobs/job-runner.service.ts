@@ -53,6 +53,8 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   /** Jobs that must have succeeded once before this one runs; run first (trigger `dependency`) when they have not. */
   dependsOn?: readonly string[];
+  /** When the slot's run was abandoned (its owner died mid-run), take it over and run the slot again. */
+  reclaimAbandoned?: boolean;
 }
 
 export type StartOutcome =
@@ -71,6 +73,7 @@ export interface RunRequest {
   /** Defaults to the job's configured `<PREFIX>_LIMIT`. */
   params?: Partial<JobParams>;
   slot?: Date;
+  reclaimAbandoned?: boolean;
 }
 
 interface ActiveRun {
@@ -81,6 +84,8 @@ interface ActiveRun {
 const DEPENDENCY_POLL_MS = 500;
 const FINISH_WRITE_ATTEMPTS = 3;
 const CLAIM_ROUNDS = 5;
+/** How long an aborted job may take to stop before its run is recorded as ended anyway. */
+const ABORT_GRACE_MS = 5000;
 
 /**
  * Runs every job — scheduled, manual, catch-up, dependency or CLI — with the same timing, logs,
@@ -93,6 +98,8 @@ export class JobRunnerService {
   readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private accepting = true;
   private readonly active = new Map<string, ActiveRun>();
+  /** Starts between the `accepting` check and their entry in `active`: shutdown waits for them too. */
+  private readonly starting = new Set<Promise<unknown>>();
   /** Jobs known to have succeeded once; success is permanent, so a dependency is checked in the database only until then. */
   private readonly succeeded = new Set<string>();
 
@@ -146,6 +153,7 @@ export class JobRunnerService {
       slot: request.slot,
       timeoutMs: configured?.timeoutMs,
       dependsOn: definition.dependsOn,
+      reclaimAbandoned: request.reclaimAbandoned,
     });
   }
 
@@ -157,6 +165,21 @@ export class JobRunnerService {
     options: ExecuteOptions = {},
   ): Promise<StartOutcome> {
     if (!this.accepting) throw new JobsShuttingDownError();
+    const starting = this.claimAndStart(jobKey, label, fn, options);
+    this.starting.add(starting);
+    try {
+      return await starting;
+    } finally {
+      this.starting.delete(starting);
+    }
+  }
+
+  private async claimAndStart(
+    jobKey: string,
+    label: string,
+    fn: JobFunction,
+    options: ExecuteOptions,
+  ): Promise<StartOutcome> {
     const params = options.params ?? { limit: null };
     const request: NewRun = {
       jobKey,
@@ -175,6 +198,16 @@ export class JobRunnerService {
       if (run) break;
       if (request.slot) {
         const existing = await this.runs.findBySlot(jobKey, request.slot);
+        if (existing?.status === 'abandoned' && options.reclaimAbandoned) {
+          run = await this.runs.reclaimAbandoned(existing.id, request);
+          if (run) {
+            this.logger.info(
+              { job: jobKey, runId: run.id, slot: request.slot.toISOString(), previousOwner: existing.owner },
+              `Re-running slot ${request.slot.toISOString()} of ${jobKey}: its run was abandoned (${existing.error ?? 'no reason'})`,
+            );
+            break;
+          }
+        }
         if (existing) return { kind: 'slot_taken', existing };
       }
       const running = await this.runs.findRunning(jobKey);
@@ -225,6 +258,8 @@ export class JobRunnerService {
    */
   async shutdown(timeoutMs = this.settings.shutdownTimeoutMs): Promise<void> {
     this.accepting = false;
+    // A run being claimed right now must not slip past the drain below.
+    await Promise.allSettled([...this.starting]);
     const running = [...this.active.values()];
     if (running.length === 0) return;
     this.logger.info(
@@ -275,12 +310,18 @@ export class JobRunnerService {
       await this.ensureDependencies(run, options.dependsOn ?? [], controller.signal, baseLogger);
       for (;;) {
         const context = this.createContext(run, attempt, baseLogger, controller.signal, progress);
+        const work = fn(context);
         try {
-          const returned = await untilAborted(fn(context), controller.signal);
+          const returned = await untilAborted(work, controller.signal);
           metrics = normaliseMetrics(returned ?? context.metrics);
           failure = undefined;
           break;
         } catch (error) {
+          if (controller.signal.aborted) {
+            // Give the job a moment to notice its signal and stop (it checks between batches), so that
+            // the run is not recorded as ended — and the job freed — while its work still writes.
+            await settledWithin(work, ABORT_GRACE_MS);
+          }
           metrics = normaliseMetrics(context.metrics);
           failure = controller.signal.aborted ? (controller.signal.reason as unknown) : error;
           const { retryable, retryAfterMs } = classifyFailure(failure);
@@ -498,6 +539,19 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** Waits until `work` settles (either way) or `ms` passes, whichever comes first. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

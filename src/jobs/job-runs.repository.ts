@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { toDate, toDateOrNull } from '../database/pg-values.js';
@@ -229,6 +230,46 @@ export class JobRunsRepository {
       [staleAfterMs],
     );
     return rows.map(toRecord);
+  }
+
+  /**
+   * Takes over an `abandoned` run of a cron slot (its owner died or was shut down mid-run) so the slot
+   * can run again; undefined when the row is no longer abandoned or the job is running (the partial
+   * unique index refuses a second running run).
+   */
+  async reclaimAbandoned(id: string, run: NewRun): Promise<JobRunRecord | undefined> {
+    try {
+      const rows = await this.query(
+        `update job_runs
+            set status = 'running', trigger = ?, job_name = ?, params = ?::jsonb, attempts = 1, owner = ?,
+                started_at = ${NOW_MS}, heartbeat_at = now(), completed_at = null, duration_ms = null,
+                items_processed = 0, items_created = 0, items_updated = 0, items_skipped = 0,
+                custom = '{}'::jsonb, progress = null, error = null
+          where id = ? and status = 'abandoned'
+          returning ${COLUMNS}`,
+        [run.trigger, run.jobName, JSON.stringify(run.params), run.owner, id],
+      );
+      return rows[0] ? toRecord(rows[0]) : undefined;
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Whether the job has any run at all (a new database has missed nothing to catch up on). */
+  async hasAnyRun(jobKey: string): Promise<boolean> {
+    const rows = await this.query(`select 1 from job_runs where job_key = ? limit 1`, [jobKey]);
+    return rows.length > 0;
+  }
+
+  /** Whether a run that did (or is doing) the job's work started at or after `since`, whatever its trigger. */
+  async hasWorkSince(jobKey: string, since: Date): Promise<boolean> {
+    const rows = await this.query(
+      `select 1 from job_runs
+        where job_key = ? and started_at >= ?::timestamptz and status in ('running', 'succeeded') limit 1`,
+      [jobKey, since.toISOString()],
+    );
+    return rows.length > 0;
   }
 
   /** Whether the job has ever succeeded (dependencies need one successful run). */

@@ -62,14 +62,27 @@ export class JobSchedulerService implements BeforeApplicationShutdown {
       this.runner.sweepStale().catch((error: unknown) => this.logSweepFailure(error));
     }, this.settings.heartbeatMs);
     this.sweepTimer.unref();
-    if (this.settings.catchUp) this.catchUpDone = this.catchUp();
+    if (this.settings.catchUp) {
+      // Never rejects (each job's catch-up logs its own failure), so nothing can go unhandled here.
+      this.catchUpDone = this.catchUp();
+    }
   }
 
   /** What a `@Cron` tick calls: run the job for the slot this tick belongs to. */
   async onTick(definition: JobDefinition): Promise<void> {
     const settings = this.settingsOf(definition.key);
     if (!settings?.enabled || this.stopped) return;
-    await this.runSlot(definition.key, slotForTick(settings.schedule, this.clock.now()), 'schedule');
+    let slot: Date;
+    try {
+      slot = slotForTick(settings.schedule, this.clock.now());
+    } catch (error) {
+      this.logger.error(
+        { job: definition.key, err: error },
+        `Could not place a tick of ${definition.key}: ${describeFailure(error)}`,
+      );
+      return;
+    }
+    await this.runSlot(definition.key, slot, 'schedule');
   }
 
   /**
@@ -83,7 +96,8 @@ export class JobSchedulerService implements BeforeApplicationShutdown {
   ): Promise<StartOutcome | undefined> {
     if (!this.runner.isAccepting) return undefined;
     try {
-      const outcome = await this.runner.run({ job, trigger, slot });
+      // Only catch-up takes over an abandoned slot run: a tick's slot is new, so there is nothing to take over.
+      const outcome = await this.runner.run({ job, trigger, slot, reclaimAbandoned: trigger === 'catch_up' });
       if (outcome.kind === 'slot_taken') {
         this.logger.debug(
           { job, slot: slot.toISOString(), runId: outcome.existing.id, owner: outcome.existing.owner },
@@ -102,21 +116,33 @@ export class JobSchedulerService implements BeforeApplicationShutdown {
   }
 
   /**
-   * For each enabled job, in dependency order: when its most recent past slot has no run (the service
-   * was down then), run that slot once. Replicas starting together race on the same slot claim.
+   * For each enabled job, in dependency order: when its most recent past slot was missed — no run of it,
+   * or only an abandoned one, and no run since that did the job's work — run that slot once. Replicas
+   * starting together race on the same slot claim. A job with no run at all is left to its schedule: a
+   * new database has missed nothing. Never rejects.
    */
   async catchUp(): Promise<void> {
     const now = this.clock.now();
     for (const { definition } of this.registry.all()) {
       const settings = this.settingsOf(definition.key);
       if (!settings?.enabled || this.stopped) continue;
-      const slot = previousFire(settings.schedule, now);
-      if (await this.runs.findBySlot(definition.key, slot).catch(() => undefined)) continue;
-      this.logger.info(
-        { job: definition.key, slot: slot.toISOString() },
-        `Catching up: ${definition.key} missed its slot at ${slot.toISOString()}`,
-      );
-      await this.runSlot(definition.key, slot, 'catch_up');
+      try {
+        const slot = previousFire(settings.schedule, now);
+        if (!(await this.runs.hasAnyRun(definition.key))) continue;
+        const existing = await this.runs.findBySlot(definition.key, slot);
+        if (existing && existing.status !== 'abandoned') continue;
+        if (!existing && (await this.runs.hasWorkSince(definition.key, slot))) continue;
+        this.logger.info(
+          { job: definition.key, slot: slot.toISOString() },
+          `Catching up: ${definition.key} missed its slot at ${slot.toISOString()}`,
+        );
+        await this.runSlot(definition.key, slot, 'catch_up');
+      } catch (error) {
+        this.logger.error(
+          { job: definition.key, err: error },
+          `Catch-up of ${definition.key} failed: ${describeFailure(error)}`,
+        );
+      }
     }
   }
 

@@ -16,8 +16,7 @@ function parseArgs(args: string[]): { job: string; limit?: number | null } | und
   if (rest.length === 0) return { job };
   if (rest.length !== 2 || rest[0] !== '--limit') return undefined;
   if (rest[1] === 'all') return { job, limit: null };
-  const limit = Number(rest[1]);
-  return Number.isSafeInteger(limit) && limit >= 1 ? { job, limit } : undefined;
+  return /^[1-9]\d{0,8}$/.test(rest[1]) ? { job, limit: Number(rest[1]) } : undefined;
 }
 
 async function main(): Promise<number> {
@@ -54,6 +53,13 @@ async function main(): Promise<number> {
           .all()
           .map((handler) => handler.definition.key)
           .join(', ')}`,
+      );
+      return 2;
+    }
+    const { limit: bounds } = registry.get(args.job).definition;
+    if (args.limit === null ? !bounds.nullable : args.limit !== undefined && args.limit > bounds.max) {
+      console.error(
+        `--limit for ${args.job} must be an integer between ${bounds.min} and ${bounds.max}${bounds.nullable ? ' or all' : ''}`,
       );
       return 2;
     }

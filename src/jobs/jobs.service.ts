@@ -17,6 +17,7 @@ interface Cursor {
   id: string;
 }
 
+const ISO_INSTANT = /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the JobsController does, minus HTTP: triggers go through the runner, reads through the repository. */
@@ -105,7 +106,9 @@ function decodeCursor(text: string): Cursor {
       t?: unknown;
       i?: unknown;
     };
-    const startedAt = typeof parsed.t === 'string' ? new Date(parsed.t) : undefined;
+    // Only the exact ISO form we issue (four-digit year): anything else may be out of PostgreSQL's range.
+    const startedAt =
+      typeof parsed.t === 'string' && ISO_INSTANT.test(parsed.t) ? new Date(parsed.t) : undefined;
     if (
       startedAt &&
       !Number.isNaN(startedAt.getTime()) &&

@@ -2,13 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
+const TOKEN = 'http-basics-token-0123456789abcdef';
+const ASSET = `/api/v1/assets/00000000-0000-4000-8000-000000000000`;
+const auth = { authorization: `Bearer ${TOKEN}` };
+
 describe('HTTP conventions', () => {
   let db: TestDatabase;
   let running: RunningApp;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url });
+    running = await startApp({ DATABASE_URL: db.url, API_TOKENS: TOKEN });
   });
 
   afterAll(async () => {
@@ -42,10 +46,10 @@ describe('HTTP conventions', () => {
   });
 
   it('answers a body that is not JSON with 415', async () => {
-    const response = await fetch(`${running.baseUrl}/api/v1/anything`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain' },
-      body: 'limit=10',
+    const response = await fetch(`${running.baseUrl}${ASSET}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'text/plain', ...auth },
+      body: 'is_tracked=true',
     });
     expect(response.status).toBe(415);
     expect(await response.json()).toEqual({
@@ -53,6 +57,53 @@ describe('HTTP conventions', () => {
       error: 'Unsupported Media Type',
       message: 'Content-Type must be application/json for a request with a body (got text/plain)',
     });
+  });
+
+  it('checks the token before the body: no token and a bad body is still 401', async () => {
+    const response = await fetch(`${running.baseUrl}${ASSET}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'text/plain' },
+      body: 'is_tracked=true',
+    });
+    expect(response.status).toBe(401);
+  });
+
+  it('refuses a JSON body that is not an object, and NUL characters anywhere, with 400', async () => {
+    const array = await fetch(`${running.baseUrl}${ASSET}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: '[true]',
+    });
+    expect(array.status).toBe(400);
+    expect(await array.json()).toMatchObject({ message: 'Request body must be a JSON object' });
+    const nulBody = await fetch(`${running.baseUrl}${ASSET}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: '{"is_tracked": "\\u0000"}',
+    });
+    expect(nulBody.status).toBe(400);
+    for (const path of [
+      '/api/v1/assets?search=%00',
+      '/api/v1/contracts?chain=eth%00',
+      '/api/v1/contracts?chain=ethereum&address=%00abc',
+      '/api/v1/jobs/runs?job=%00',
+    ]) {
+      const response = await fetch(`${running.baseUrl}${path}`, { headers: auth });
+      expect(response.status, path).toBe(400);
+      expect(await response.json(), path).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    }
+  });
+
+  it('refuses forged cursors with 400, never 500', async () => {
+    const forged = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const path of [
+      `/api/v1/jobs/runs?cursor=${forged({ t: '+275760-09-13T00:00:00.000Z', i: '00000000-0000-4000-8000-000000000000' })}`,
+      `/api/v1/jobs/runs?cursor=${forged({ t: '0000-01-01T00:00:00.000Z', i: '00000000-0000-4000-8000-000000000000' })}`,
+      `/api/v1/assets?cursor=${forged(['assets', 0, 'A\u0000', 'x'])}`,
+    ]) {
+      const response = await fetch(`${running.baseUrl}${path}`, { headers: auth });
+      expect(response.status, path).toBe(400);
+    }
   });
 
   it('refuses bodies over the size limit with 413', async () => {

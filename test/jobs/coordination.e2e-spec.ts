@@ -117,16 +117,20 @@ describe('coordination through PostgreSQL', () => {
 
   it('turns concurrent manual triggers into one run', async () => {
     let executions = 0;
+    // The run lasts until every trigger has been answered, however slow the machine.
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => (release = resolve));
     const fleet = await replicas(2, { settings: { byKey: settingsFor('manual_job') } });
     for (const instance of fleet) {
       instance.registry.register(definition('manual_job'), async () => {
         executions += 1;
-        await sleep(300);
+        await answered;
       });
     }
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, i) => fleet[i % 2].runner.run({ job: 'manual_job', trigger: 'manual' })),
     );
+    release();
     const started = outcomes.filter((outcome) => outcome.kind === 'started');
     expect(started).toHaveLength(1);
     const runId = started[0].kind === 'started' ? started[0].run.id : '';
@@ -173,33 +177,52 @@ describe('coordination through PostgreSQL', () => {
     expect(row.status).toBe('abandoned');
   });
 
-  it('catches up the missed slot exactly once, even with two replicas starting together', async () => {
-    let executions = 0;
-    const now = new Date('2026-05-10T12:07:30Z');
-    const fleet = await replicas(2, {
+  const seedRun = (job: string, startedAt: string, status = 'succeeded', slot: string | null = null) =>
+    db.query(
+      `insert into job_runs (job_key, job_name, trigger, scheduled_for, status, attempts, started_at, heartbeat_at, owner, completed_at)
+       values ($1, $1, $2, $3, $4, 1, $5, $5, 'earlier-instance', $5)`,
+      [job, slot ? 'schedule' : 'manual', slot, status, startedAt],
+    );
+
+  /** Replicas whose clock says `now`; `seed` runs once the schema exists, before they start. */
+  async function catchUpFleet(now: Date, seed: () => Promise<unknown>, count = 2, schedule = '0 0 0 * * *') {
+    const executions = { daily_job: 0 };
+    const fleet = await replicas(count, {
       clock: { now: () => now },
       settings: {
         catchUp: true,
         byKey: {
-          daily_job: { enabled: true, schedule: '0 0 0 * * *', limit: 10, timeoutMs: 10_000 },
+          daily_job: { enabled: true, schedule, limit: 10, timeoutMs: 10_000 },
           off_job: { enabled: false, schedule: '0 0 0 * * *', limit: 10, timeoutMs: 10_000 },
         },
       },
     });
     for (const instance of fleet) {
-      instance.registry.register(definition('daily_job', [], '0 0 0 * * *'), async () => {
-        executions += 1;
+      instance.registry.register(definition('daily_job', [], schedule), async () => {
+        executions.daily_job += 1;
         await sleep(20);
       });
       instance.registry.register(definition('off_job', [], '0 0 0 * * *'), async () => {
         throw new Error('disabled jobs must not catch up');
       });
     }
+    await seed();
     await Promise.all(fleet.map((instance) => instance.scheduler.start()));
     await Promise.all(fleet.map((instance) => instance.scheduler.catchUpDone));
+    return { fleet, executions };
+  }
 
-    expect(executions).toBe(1);
-    const rows = await db.query(`select job_key, trigger, scheduled_for, status from job_runs`);
+  it('catches up the missed slot exactly once, even with two replicas starting together', async () => {
+    // The service ran two days ago, then was down over the last midnight.
+    const { fleet, executions } = await catchUpFleet(new Date('2026-05-10T12:07:30Z'), async () => {
+      await seedRun('daily_job', '2026-05-08T00:00:01Z', 'succeeded', '2026-05-08T00:00:00Z');
+      await seedRun('off_job', '2026-05-08T00:00:01Z');
+    });
+
+    expect(executions.daily_job).toBe(1);
+    const rows = await db.query(
+      `select job_key, trigger, scheduled_for, status from job_runs where owner <> 'earlier-instance'`,
+    );
     expect(rows).toEqual([
       {
         job_key: 'daily_job',
@@ -212,7 +235,46 @@ describe('coordination through PostgreSQL', () => {
 
     // A later start finds the slot done and runs nothing.
     await fleet[0].scheduler.catchUp();
-    expect(executions).toBe(1);
+    expect(executions.daily_job).toBe(1);
+  });
+
+  it('catches up nothing on a new database: nothing was missed', async () => {
+    const { executions } = await catchUpFleet(new Date('2026-05-10T12:07:30Z'), async () => undefined, 1);
+    expect(executions.daily_job).toBe(0);
+    expect(await db.query(`select 1 from job_runs`)).toEqual([]);
+  });
+
+  it('does not catch up a slot whose work a later run already did (a manual run after midnight)', async () => {
+    const { executions } = await catchUpFleet(
+      new Date('2026-05-10T12:07:30Z'),
+      () => seedRun('daily_job', '2026-05-10T08:00:00Z'),
+      1,
+    );
+    expect(executions.daily_job).toBe(0);
+  });
+
+  it('re-runs a slot whose run was abandoned (its replica died or was shut down mid-run)', async () => {
+    const { executions } = await catchUpFleet(new Date('2026-05-10T12:07:30Z'), () =>
+      seedRun('daily_job', '2026-05-10T00:00:01Z', 'abandoned', '2026-05-10T00:00:00Z'),
+    );
+    expect(executions.daily_job).toBe(1);
+    const rows = await db.query(
+      `select trigger, status, owner <> 'earlier-instance' as retaken from job_runs`,
+    );
+    expect(rows).toEqual([{ trigger: 'catch_up', status: 'succeeded', retaken: true }]);
+  });
+
+  it('survives a schedule that fires once in years (29 February)', async () => {
+    const { executions } = await catchUpFleet(
+      new Date('2031-05-10T12:00:00Z'),
+      () => seedRun('daily_job', '2025-01-01T00:00:00Z'),
+      1,
+      '0 0 0 29 2 *',
+    );
+    // The last 29 February before 2031-05-10 is in 2028; nothing ran since, so that slot is caught up.
+    expect(executions.daily_job).toBe(1);
+    const [row] = await db.query(`select scheduled_for from job_runs where trigger = 'catch_up'`);
+    expect(new Date(row.scheduled_for as string).toISOString()).toBe('2028-02-29T00:00:00.000Z');
   });
 
   it('runs a dependency that never succeeded first, and fails the dependent run when it fails', async () => {

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort, spawnService, waitForHttp, type ServiceProcess } from '../support/service-process.js';
 
 const TOKEN = 'shutdown-test-token-0123456789abcdef';
+const CG_KEY = 'CG-shutdown-test-key-9f8e7d6c';
 
 describe('graceful shutdown of the service process', () => {
   let db: TestDatabase;
@@ -52,8 +53,10 @@ describe('graceful shutdown of the service process', () => {
     });
 
   it('on SIGTERM: refuses new triggers with 503, lets the running job finish, then exits 0', async () => {
-    const { service, url } = await start({});
+    const { service, url } = await start({ COINGECKO_API_KEY: CG_KEY });
+    fake.requireKey(CG_KEY);
     fake.latencyMs = 1500;
+    fake.clearRequests();
     const accepted = await trigger(url, 'collect-top-coins?wait=false', { limit: 10 });
     expect(accepted.status).toBe(202);
     const { run_id: runId } = (await accepted.json()) as { run_id: string };
@@ -77,6 +80,13 @@ describe('graceful shutdown of the service process', () => {
     const [run] = await db.query(`select status, error from job_runs where id = $1`, [runId]);
     expect(run).toEqual({ status: 'succeeded', error: null });
     expect(service.output()).toContain('Waiting up to 30000 ms for 1 running job(s) to finish');
+    // The requests in flight were not cut by the shutdown (which would have forced retries).
+    expect(fake.count('/coins/markets')).toBe(1);
+    expect(service.output()).not.toMatch(/retry \d+\/\d+/);
+    // Secrets never reach the logs: not the API token callers sent, not the CoinGecko key.
+    expect(service.output()).not.toContain(TOKEN);
+    expect(service.output()).not.toContain(CG_KEY);
+    fake.requireKey(undefined);
   }, 90_000);
 
   it('aborts jobs still running after SHUTDOWN_TIMEOUT_MS and records them abandoned, then exits 0', async () => {

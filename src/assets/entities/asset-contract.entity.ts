@@ -15,6 +15,8 @@ export const AssetContractSchema = defineEntity({
     contractAddress: p.text(),
     tokenStandard: p.text().nullable(),
     decimals: p.integer().nullable(),
+    /** When `/coins/{id}` was last asked for the decimals; those never found are asked again last. */
+    decimalsCheckedAt: p.datetime().nullable(),
     isVerified: p.boolean().default(false),
     createdAt: p.datetime().defaultRaw('now()'),
     updatedAt: p.datetime().defaultRaw('now()'),

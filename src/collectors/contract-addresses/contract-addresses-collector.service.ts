@@ -125,6 +125,7 @@ export class ContractAddressesCollector implements OnModuleInit {
 
     const em = this.orm.em.fork();
     await upsertMany(em, AssetContractSchema, rows, {
+      signal,
       conflictOn: ['chain', 'contractAddress'],
       compare: ['asset', 'tokenStandard'],
       touch: ['updatedAt'],
@@ -145,9 +146,11 @@ export class ContractAddressesCollector implements OnModuleInit {
   }
 
   /**
-   * Decimals for contracts that have none, best-ranked assets first, one `/coins/{id}` call per asset
-   * and at most CONTRACT_ADDRESSES_DECIMALS_PER_RUN calls. A CoinGecko failure here ends the decimals
-   * pass (the next run continues) but not the run: the addresses are written already.
+   * Decimals for contracts that have none, one `/coins/{id}` call per asset and at most
+   * CONTRACT_ADDRESSES_DECIMALS_PER_RUN calls: assets never asked first (best-ranked first), then those
+   * asked longest ago — so a coin whose decimals CoinGecko does not know cannot hold the queue and the job
+   * converges over runs. A CoinGecko failure here ends the decimals pass (the next run continues) but not
+   * the run: the addresses are written already.
    */
   private async fillDecimals(ctx: JobContext, assets: readonly KnownAsset[]): Promise<void> {
     const custom = ctx.metrics.custom;
@@ -159,39 +162,56 @@ export class ContractAddressesCollector implements OnModuleInit {
       list.push(contract);
       pending.set(contract.assetId, list);
     }
-    const queue = assets.filter((asset) => pending.has(asset.id)).slice(0, this.decimalsPerRun);
-    const rows: { asset: string; chain: string; contractAddress: string; decimals: number }[] = [];
+    const lastAsked = (asset: KnownAsset): number =>
+      Math.max(...(pending.get(asset.id) ?? []).map((contract) => contract.checkedAt?.getTime() ?? -1));
+    const queue = assets
+      .filter((asset) => pending.has(asset.id))
+      .map((asset, order) => ({ asset, order, asked: lastAsked(asset) }))
+      .sort((a, b) => a.asked - b.asked || a.order - b.order)
+      .slice(0, this.decimalsPerRun)
+      .map(({ asset }) => asset);
+
+    const checkedAt = new Date();
+    const rows: {
+      asset: string;
+      chain: string;
+      contractAddress: string;
+      decimals: number | null;
+      decimalsCheckedAt: Date;
+    }[] = [];
     let calls = 0;
     for (const asset of queue) {
       calls += 1;
-      let detail;
+      custom.decimals_calls = calls;
+      const known = new Map<string, number>();
       try {
-        detail = await this.coingecko.coin(asset.coingeckoId, { signal: ctx.signal });
+        const detail = await this.coingecko.coin(asset.coingeckoId, { signal: ctx.signal });
+        for (const [platform, entry] of Object.entries(detail.detailPlatforms)) {
+          const contract = normaliseContract(platform, entry.contractAddress);
+          if (contract && entry.decimalPlace !== null) {
+            known.set(`${contract.chain}\u0000${contract.contractAddress}`, entry.decimalPlace);
+          }
+        }
       } catch (error) {
         if (ctx.signal.aborted) throw error;
-        if (error instanceof CoinGeckoError && error.status === 404) continue;
-        custom.decimals_error = describeFailure(error);
-        ctx.logger.warn({ err: error }, `Stopped filling token decimals: ${describeFailure(error)}`);
-        break;
-      }
-      const known = new Map<string, number>();
-      for (const [platform, entry] of Object.entries(detail.detailPlatforms)) {
-        const contract = normaliseContract(platform, entry.contractAddress);
-        if (contract && entry.decimalPlace !== null) {
-          known.set(`${contract.chain}\u0000${contract.contractAddress}`, entry.decimalPlace);
+        if (!(error instanceof CoinGeckoError && error.status === 404)) {
+          custom.decimals_error = describeFailure(error);
+          ctx.logger.warn({ err: error }, `Stopped filling token decimals: ${describeFailure(error)}`);
+          break;
         }
       }
+      // Asked, whatever the answer: unknown decimals go to the back of the queue.
       for (const { chain, contractAddress } of pending.get(asset.id) ?? []) {
-        const decimals = known.get(`${chain}\u0000${contractAddress}`);
-        if (decimals !== undefined) rows.push({ asset: asset.id, chain, contractAddress, decimals });
+        const decimals = known.get(`${chain}\u0000${contractAddress}`) ?? null;
+        rows.push({ asset: asset.id, chain, contractAddress, decimals, decimalsCheckedAt: checkedAt });
       }
     }
-    custom.decimals_calls = calls;
-    const result = await upsertMany(this.orm.em.fork(), AssetContractSchema, rows, {
+    await upsertMany(this.orm.em.fork(), AssetContractSchema, rows, {
+      signal: ctx.signal,
       conflictOn: ['chain', 'contractAddress'],
-      compare: ['decimals'],
+      compare: ['decimals', 'decimalsCheckedAt'],
       touch: ['updatedAt'],
     });
-    custom.decimals_filled = result.updated + result.inserted;
+    custom.decimals_filled = rows.filter((row) => row.decimals !== null).length;
   }
 }

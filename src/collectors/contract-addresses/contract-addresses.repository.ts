@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { toDateOrNull } from '../../database/pg-values.js';
 
 export interface KnownAsset {
   id: string;
@@ -12,6 +13,8 @@ export interface ContractWithoutDecimals {
   assetId: string;
   chain: string;
   contractAddress: string;
+  /** When `/coins/{id}` was last asked for them; null = never. */
+  checkedAt: Date | null;
 }
 
 @Injectable()
@@ -50,8 +53,10 @@ export class ContractAddressesRepository {
   async withoutDecimals(): Promise<ContractWithoutDecimals[]> {
     const rows = await this.orm.em
       .getConnection()
-      .execute<{ asset_id: string; chain: string; contract_address: string }[]>(
-        `select asset_id, chain, contract_address from asset_contracts where decimals is null`,
+      .execute<
+        { asset_id: string; chain: string; contract_address: string; decimals_checked_at: string | null }[]
+      >(
+        `select asset_id, chain, contract_address, decimals_checked_at from asset_contracts where decimals is null`,
         [],
         'all',
       );
@@ -59,6 +64,7 @@ export class ContractAddressesRepository {
       assetId: row.asset_id,
       chain: row.chain,
       contractAddress: row.contract_address,
+      checkedAt: toDateOrNull(row.decimals_checked_at),
     }));
   }
 }

@@ -93,6 +93,7 @@ export class PriceCollector implements OnModuleInit {
     }
 
     await upsertMany(this.orm.em.fork(), AssetPriceSchema, rows, {
+      signal,
       conflictOn: ['asset', 'timestamp', 'source'],
       compare: ['priceUsd', 'volume24hUsd', 'marketCapUsd', 'changePercent24h'],
       onBatch: (totals) => {

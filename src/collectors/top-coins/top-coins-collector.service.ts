@@ -84,6 +84,7 @@ export class TopCoinsCollector implements OnModuleInit {
         isActive: true,
       })),
       {
+        signal,
         conflictOn: ['coingeckoId'],
         compare: ['symbol', 'name', 'logoUrl', 'isActive'],
         touch: ['updatedAt'],
@@ -113,6 +114,7 @@ export class TopCoinsCollector implements OnModuleInit {
         dominance: dominance(coin.marketCap, totalMarketCap),
       })),
       {
+        signal,
         conflictOn: ['asset', 'snapshotDate', 'source'],
         compare: ['rank', 'marketCapUsd', 'priceUsd', 'volume24hUsd', 'changePercent24h', 'dominance'],
         touch: ['updatedAt'],

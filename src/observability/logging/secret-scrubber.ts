@@ -9,9 +9,11 @@ const REDACTED = '[redacted]';
  * places; this covers the unknown ones.
  */
 export function scrubSecrets(destination: DestinationStream, secrets: readonly string[]): DestinationStream {
-  const values = [...new Set(secrets.filter((secret) => secret.length >= 4))].sort(
-    (a, b) => b.length - a.length,
-  );
+  // Each secret as it may appear in a JSON log line: raw, JSON-escaped (quotes, backslashes) and URL-encoded.
+  const forms = secrets
+    .filter((secret) => secret.length >= 4)
+    .flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]);
+  const values = [...new Set(forms)].sort((a, b) => b.length - a.length);
   if (values.length === 0) return destination;
   return {
     write(line: string) {
