@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { HealthModule } from './observability/health/health.module.js';
 import { LoggingModule, type LogStream } from './observability/logging/logging.module.js';
+import { MetricsModule } from './observability/metrics/metrics.module.js';
 
 @Module({})
 export class AppModule {
@@ -30,6 +31,7 @@ export class AppModule {
         AuthModule,
         AssetsModule,
         HealthModule,
+        MetricsModule,
         // One line per job: each collector module registers its job and its @Cron tick.
         TopCoinsModule,
         PricesModule,

@@ -76,7 +76,15 @@ export interface RunRequest {
   reclaimAbandoned?: boolean;
 }
 
+/** What a listener hears when a run of this process ends (metrics, alerting). */
+export interface RunEndEvent {
+  jobKey: string;
+  trigger: JobTrigger;
+  result: RunCompletion;
+}
+
 interface ActiveRun {
+  jobKey: string;
   controller: AbortController;
   completion: Promise<RunCompletion>;
 }
@@ -100,6 +108,7 @@ export class JobRunnerService {
   private readonly active = new Map<string, ActiveRun>();
   /** Starts between the `accepting` check and their entry in `active`: shutdown waits for them too. */
   private readonly starting = new Set<Promise<unknown>>();
+  private readonly runEndListeners = new Set<(event: RunEndEvent) => void>();
   /** Jobs known to have succeeded once; success is permanent, so a dependency is checked in the database only until then. */
   private readonly succeeded = new Set<string>();
 
@@ -110,6 +119,12 @@ export class JobRunnerService {
     @Inject(JOBS_LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** Calls `listener` whenever a run of this process ends; returns a function that removes it. */
+  onRunEnd(listener: (event: RunEndEvent) => void): () => void {
+    this.runEndListeners.add(listener);
+    return () => this.runEndListeners.delete(listener);
+  }
+
   /** False once shutdown has begun: every new run is refused. */
   get isAccepting(): boolean {
     return this.accepting;
@@ -117,6 +132,11 @@ export class JobRunnerService {
 
   get activeRunIds(): string[] {
     return [...this.active.keys()];
+  }
+
+  /** The job key of each run in progress on this instance (one entry per run). */
+  get activeJobKeys(): string[] {
+    return [...this.active.values()].map((run) => run.jobKey);
   }
 
   /**
@@ -233,7 +253,7 @@ export class JobRunnerService {
 
     const controller = new AbortController();
     const completion = this.perform(run, fn, options, controller).finally(() => this.active.delete(run.id));
-    this.active.set(run.id, { controller, completion });
+    this.active.set(run.id, { jobKey, controller, completion });
     return { kind: 'started', run, completion };
   }
 
@@ -391,6 +411,13 @@ export class JobRunnerService {
       );
     }
     logger.info({ durationMs }, `Job '${label}' execution time: ${durationMs} ms`);
+    for (const listener of this.runEndListeners) {
+      try {
+        listener({ jobKey: run.jobKey, trigger: run.trigger, result });
+      } catch (error) {
+        logger.warn({ err: error }, `A run-end listener failed: ${describeFailure(error)}`);
+      }
+    }
     return result;
   }
 

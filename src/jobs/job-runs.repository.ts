@@ -305,6 +305,14 @@ export class JobRunsRepository {
     return rows.map(toRecord);
   }
 
+  /** When each job last succeeded (any replica), for monitoring. */
+  async lastSuccessPerJob(): Promise<Map<string, Date>> {
+    const rows = await this.query(
+      `select job_key, max(completed_at) as completed_at from job_runs where status = 'succeeded' group by job_key`,
+    );
+    return new Map(rows.map((row) => [String(row.job_key), toDate(row.completed_at)]));
+  }
+
   /** The newest run of each job key. */
   async latestPerJob(): Promise<Map<string, JobRunRecord>> {
     const rows = await this.query(

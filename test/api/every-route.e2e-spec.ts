@@ -8,7 +8,7 @@ import { TestJwksServer, type BadToken } from '../support/jwks.js';
 
 const ADMIN_TOKEN = 'route-table-admin-token-0123456789';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
-const PUBLIC_PATHS = new Set(['/health/live', '/health/ready']);
+const PUBLIC_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 const METHODS = ['get', 'post', 'patch', 'put', 'delete'] as const;
 
 interface Route {
@@ -95,6 +95,7 @@ describe('every route is authenticated', () => {
       [
         'GET /health/live',
         'GET /health/ready',
+        'GET /metrics',
         'POST /api/v1/jobs/collect-top-coins',
         'POST /api/v1/jobs/collect-prices',
         'POST /api/v1/jobs/collect-contract-addresses',

@@ -1,0 +1,60 @@
+import { Controller, Get, Headers, Res, UnauthorizedException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Public } from '../../auth/public.decorator.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { BEARER_AUTH } from '../../http/swagger.js';
+import { MetricsService } from './metrics.service.js';
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/**
+ * Prometheus scrape endpoint. Public, unless METRICS_TOKEN is set: then it needs `Authorization: Bearer
+ * <METRICS_TOKEN>` (a scraper credential of its own, separate from the API tokens).
+ */
+@ApiTags('observability')
+@Public()
+@Controller('metrics')
+export class MetricsController {
+  private readonly token: Buffer | undefined;
+
+  constructor(
+    private readonly metrics: MetricsService,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    const token = config.get('metrics', { infer: true }).token;
+    this.token = token ? digest(token) : undefined;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Prometheus metrics (needs `Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set)' })
+  @ApiBearerAuth(BEARER_AUTH)
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': {} } })
+  @ApiUnauthorizedResponse({
+    schema: { example: { statusCode: 401, error: 'Unauthorized', message: 'METRICS_TOKEN required' } },
+  })
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
+    if (this.token) {
+      const presented = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
+      // Compared as digests: constant time whatever the length.
+      if (!presented || !timingSafeEqual(digest(presented), this.token)) {
+        response.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+        throw new UnauthorizedException('METRICS_TOKEN required');
+      }
+    }
+    const { contentType, body } = await this.metrics.render();
+    response.setHeader('Content-Type', contentType);
+    response.send(body);
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { CoinGeckoModule } from '../../coingecko/coingecko.module.js';
+import { JobsModule } from '../../jobs/jobs.module.js';
+import { MetricsController } from './metrics.controller.js';
+import { MetricsService } from './metrics.service.js';
+
+@Module({
+  imports: [JobsModule, CoinGeckoModule],
+  controllers: [MetricsController],
+  providers: [MetricsService],
+})
+export class MetricsModule {}
