@@ -68,6 +68,12 @@ describe('top coins collection', () => {
     // market cap 3e11 / 1 over a total of 3e12 = 10 %.
     expect(first.market_cap_usd).toBe('300000000000');
     expect(first.dominance).toBe('10');
+    // Coins with a 1e30 supply (every 89th) land like any other: their amounts are exact decimals too.
+    const [huge] = await h.db.query(
+      `select r.rank, r.market_cap_usd::text from asset_rankings r join assets a on a.id = r.asset_id
+        where a.coingecko_id = 'coin-00089'`,
+    );
+    expect(huge).toEqual({ rank: 89, market_cap_usd: String(Math.round(3e11 / 89 ** 1.5)) });
     // Symbols are not unique: every 11th generated coin is "DUP".
     const [dup] = await h.db.query(`select count(*)::int as n from assets where symbol = 'DUP'`);
     expect(dup.n).toBe(90);
