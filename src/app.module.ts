@@ -7,6 +7,7 @@ import { PricesModule } from './collectors/prices/prices.module.js';
 import { TopCoinsModule } from './collectors/top-coins/top-coins.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { Environment } from './config/environment.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { HealthModule } from './observability/health/health.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         AssetsModule,
         HealthModule,
         MetricsModule,
+        DashboardModule,
         // One line per job: each collector module registers its job and its @Cron tick.
         TopCoinsModule,
         PricesModule,
