@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
 import { startApp, type RunningApp } from '../support/app.js';
+import { HAS_CHROMIUM, launchChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
 const TOKEN = 'swagger-ui-admin-token-0123456789ab';
 
-if (!HAS_CHROMIUM) process.stdout.write(`[tests] Swagger UI browser test skipped: ${CHROMIUM} not found\n`);
+if (!HAS_CHROMIUM) process.stdout.write(`[tests] Swagger UI browser test skipped: ${NO_CHROMIUM_REASON}\n`);
 
 /** The API explored as an operator would: Swagger UI, "Authorize" with a token, "Try it out" on a trigger. */
 describe.skipIf(!HAS_CHROMIUM)('Swagger UI in a real browser (Chromium)', () => {
@@ -27,19 +25,7 @@ describe.skipIf(!HAS_CHROMIUM)('Swagger UI in a real browser (Chromium)', () => 
       COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
       API_TOKENS: TOKEN,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,15 +1,12 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
 import { startApp, type RunningApp } from '../support/app.js';
+import { HAS_CHROMIUM, launchChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TestJwksServer } from '../support/jwks.js';
 
-/** Debian's package (`apt-get install chromium`); playwright-core brings no browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const SKIP_REASON = `${CHROMIUM} not found (apt-get install -y chromium)`;
+const SKIP_REASON = NO_CHROMIUM_REASON;
 const ADMIN_TOKEN = 'dashboard-browser-admin-token-0123456789';
 const TEST_TIMEOUT_MS = 15_000;
 const JOB_KEYS = ['top_coins_collection', 'price_collection', 'contract_addresses_collection'];
@@ -47,19 +44,7 @@ describe.skipIf(!HAS_CHROMIUM)(
         TRIGGER_RATE_LIMIT_PER_MINUTE: '1000',
         ...jwks.env(),
       });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
     });
 
     afterAll(async () => {
