@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AssetsModule } from './assets/assets.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -9,22 +9,34 @@ import { AppConfigModule } from './config/config.module.js';
 import type { Environment } from './config/environment.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { definitionsOf } from './jobs/framework/job-module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { HealthModule } from './observability/health/health.module.js';
 import { LoggingModule, type LogStream } from './observability/logging/logging.module.js';
 import { MetricsModule } from './observability/metrics/metrics.module.js';
 
+/**
+ * Every job the service runs: one line per job module (declared with `@JobModule`). Config variables,
+ * trigger routes, Swagger, `GET /jobs`, the dashboard, metrics and the CLI all follow from this list.
+ */
+export const JOB_MODULES: readonly Type[] = [TopCoinsModule, PricesModule, ContractAddressesModule];
+
+export interface AppModuleOptions {
+  /** CLIs send logs to stderr so that their stdout stays their output. */
+  logTo?: LogStream;
+  /** The job modules to run; default JOB_MODULES (tests add their own). */
+  jobs?: readonly Type[];
+}
+
 @Module({})
 export class AppModule {
-  /**
-   * `env` defaults to the process environment (+ `.env`); tests pass their own. CLIs send logs to
-   * stderr so that their stdout stays their output.
-   */
-  static forRoot(env?: Environment, options: { logTo?: LogStream } = {}): DynamicModule {
+  /** `env` defaults to the process environment (+ `.env`); tests pass their own. */
+  static forRoot(env?: Environment, options: AppModuleOptions = {}): DynamicModule {
+    const jobs = options.jobs ?? JOB_MODULES;
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(env),
+        AppConfigModule.forRoot(env, definitionsOf(jobs)),
         LoggingModule.forRoot(options.logTo),
         DatabaseModule.forRoot(),
         ScheduleModule.forRoot(),
@@ -34,10 +46,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         DashboardModule,
-        // One line per job: each collector module registers its job and its @Cron tick.
-        TopCoinsModule,
-        PricesModule,
-        ContractAddressesModule,
+        ...jobs,
       ],
     };
   }

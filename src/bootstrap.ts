@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module.js';
+import { AppModule, JOB_MODULES, type AppModuleOptions } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { readEnvironment, type Environment } from './config/environment.js';
 import { parseEnv } from './config/env.schema.js';
@@ -12,6 +12,7 @@ import { API_PREFIX } from './http/api-prefix.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { RequestInputInterceptor } from './http/request-input.interceptor.js';
 import { setupSwagger } from './http/swagger.js';
+import { definitionsOf } from './jobs/framework/job-module.js';
 import { JobSchedulerService } from './jobs/job-scheduler.service.js';
 
 const BODY_LIMIT = '100kb';
@@ -70,9 +71,12 @@ export function installFallbacks(app: INestApplication): void {
  * database connected and migrated, HTTP conventions and Swagger applied, job schedules applied and
  * start-up catch-up begun.
  */
-export async function createApp(env: Environment = readEnvironment()): Promise<CreatedApp> {
-  const config = parseEnv(env);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env), {
+export async function createApp(
+  env: Environment = readEnvironment(),
+  options: Pick<AppModuleOptions, 'jobs'> = {},
+): Promise<CreatedApp> {
+  const config = parseEnv(env, definitionsOf(options.jobs ?? JOB_MODULES));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env, options), {
     bufferLogs: true,
     bodyParser: false,
     abortOnError: false,

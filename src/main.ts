@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { JOB_MODULES } from './app.module.js';
 import { createApp } from './bootstrap.js';
 import { readEnvironment } from './config/environment.js';
 import { ConfigValidationError, parseEnv } from './config/env.schema.js';
+import { definitionsOf } from './jobs/framework/job-module.js';
 
 async function main(): Promise<void> {
   const env = readEnvironment();
   try {
-    parseEnv(env);
+    parseEnv(env, definitionsOf(JOB_MODULES));
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       // One line per bad variable, no stack: this is the operator's to fix, not a crash.

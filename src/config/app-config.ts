@@ -8,6 +8,8 @@ export interface JobSettings {
   /** `null` = all (only for jobs whose limit is nullable). */
   limit: number | null;
   timeoutMs: number;
+  /** The job's own variables (its definition's `settings`), by full variable name. */
+  settings?: Readonly<Record<string, unknown>>;
 }
 
 export interface AppConfig {
@@ -46,10 +48,15 @@ export interface AppConfig {
     staleAfterMs: number;
     catchUp: boolean;
     shutdownTimeoutMs: number;
-    contractDecimalsPerRun: number;
     byKey: Record<string, JobSettings>;
   };
-  alerts: { webhookUrl: string | undefined; afterFailures: number };
+  alerts: {
+    webhookUrl: string | undefined;
+    afterFailures: number;
+    /** Where the dashboard is reached (`<base>/dashboard#/runs/<id>` in alert links); unset = no link. */
+    baseUrl: string | undefined;
+    timeoutMs: number;
+  };
   log: {
     level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     format: 'json' | 'pretty';

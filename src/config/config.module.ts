@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { JOB_DEFINITIONS, type JobDefinition } from '../jobs/job-definition.js';
 import type { AppConfig } from './app-config.js';
 import { readEnvironment, type Environment } from './environment.js';
 import { parseEnv } from './env.schema.js';
@@ -13,8 +14,12 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
  */
 @Module({})
 export class AppConfigModule {
-  static forRoot(env: Environment = readEnvironment()): DynamicModule {
-    const config: AppConfig = parseEnv(env);
+  /** `definitions`: the registered jobs, whose variables are validated with the service's own. */
+  static forRoot(
+    env: Environment = readEnvironment(),
+    definitions: readonly JobDefinition[] = [],
+  ): DynamicModule {
+    const config: AppConfig = parseEnv(env, definitions);
     return {
       module: AppConfigModule,
       global: true,
@@ -26,8 +31,11 @@ export class AppConfigModule {
           load: [() => ({ ...config })],
         }),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [ConfigModule, APP_CONFIG],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: JOB_DEFINITIONS, useValue: definitions },
+      ],
+      exports: [ConfigModule, APP_CONFIG, JOB_DEFINITIONS],
     };
   }
 }

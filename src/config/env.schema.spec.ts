@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigValidationError, parseEnv } from './env.schema.js';
+import { CONTRACT_ADDRESSES_JOB } from '../collectors/contract-addresses/contract-addresses.job.js';
+import { PRICES_JOB } from '../collectors/prices/prices.job.js';
+import { TOP_COINS_JOB } from '../collectors/top-coins/top-coins.job.js';
+import { ConfigValidationError, parseEnv as parseServiceEnv } from './env.schema.js';
+
+const JOBS = [TOP_COINS_JOB, PRICES_JOB, CONTRACT_ADDRESSES_JOB];
+const parseEnv = (env: Record<string, string | undefined>) => parseServiceEnv(env, JOBS);
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -33,16 +39,28 @@ describe('parseEnv', () => {
       staleAfterMs: 60_000,
       catchUp: true,
       shutdownTimeoutMs: 30_000,
-      contractDecimalsPerRun: 50,
     });
     expect(config.jobs.byKey).toEqual({
-      top_coins_collection: { enabled: true, schedule: '0 0 0 * * *', limit: 100, timeoutMs: 900_000 },
-      price_collection: { enabled: true, schedule: '0 */15 * * * *', limit: 100, timeoutMs: 900_000 },
+      top_coins_collection: {
+        enabled: true,
+        schedule: '0 0 0 * * *',
+        limit: 100,
+        timeoutMs: 900_000,
+        settings: {},
+      },
+      price_collection: {
+        enabled: true,
+        schedule: '0 */15 * * * *',
+        limit: 100,
+        timeoutMs: 900_000,
+        settings: {},
+      },
       contract_addresses_collection: {
         enabled: true,
         schedule: '0 0 1 * * *',
         limit: null,
         timeoutMs: 900_000,
+        settings: { CONTRACT_ADDRESSES_DECIMALS_PER_RUN: 50 },
       },
     });
     expect(config.auth).toEqual({
@@ -90,6 +108,7 @@ describe('parseEnv', () => {
       schedule: '0 30 2 * * *',
       limit: 1000,
       timeoutMs: 900_000,
+      settings: {},
     });
     expect(config.jobs.byKey.price_collection.timeoutMs).toBe(60_000);
     expect(config.jobs.byKey.contract_addresses_collection.limit).toBeNull();

@@ -1,124 +1,34 @@
-import { validateCronExpression } from 'cron';
 import { z } from 'zod';
-import { JOB_DEFINITIONS } from '../collectors/job-definitions.js';
-import { DEFAULT_JOB_TIMEOUT_MS, type JobDefinition } from '../jobs/job-definition.js';
+import type { JobDefinition } from '../jobs/job-definition.js';
 import type { AppConfig, CoinGeckoPlan, JobSettings } from './app-config.js';
+import {
+  apiTokens,
+  boolean,
+  commaList,
+  cronExpression,
+  httpUrl,
+  integer,
+  isUnset,
+  milliseconds,
+  oneOf,
+  show,
+  text,
+} from './env-vars.js';
 
 /*
- * Every environment variable the service reads, parsed by one zod schema into a typed AppConfig.
- * Each variable parses from `string | undefined`; an empty string counts as "not set" so that a
- * `.env` line like `COINGECKO_API_KEY=` does not switch anything on. Messages name the value so an
- * operator can see what was wrong — except for secrets, whose values never leave this file.
+ * Every environment variable the service reads, parsed by one zod schema into a typed AppConfig: the
+ * service's own variables plus, for each registered job, `<PREFIX>_ENABLED`, `_SCHEDULE`, `_LIMIT`,
+ * `_TIMEOUT_MS` and the job's own settings. The service refuses to start on any problem and names each.
  */
 
-type Raw = string | undefined;
-
-const show = (raw: string): string => JSON.stringify(raw);
-const isUnset = (raw: Raw): raw is undefined => raw === undefined || raw.trim() === '';
-
-function integer(options: { min: number; max?: number; default: number }) {
-  const max = options.max ?? Number.MAX_SAFE_INTEGER;
-  const range = options.max === undefined ? `>= ${options.min}` : `between ${options.min} and ${max}`;
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (isUnset(raw)) return options.default;
-      const text = raw.trim();
-      const value = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
-      if (!Number.isSafeInteger(value) || value < options.min || value > max) {
-        ctx.addIssue({ code: 'custom', message: `${show(raw)} is not an integer ${range}` });
-        return z.NEVER;
-      }
-      return value;
-    });
-}
-
-function boolean(defaultValue: boolean) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (isUnset(raw)) return defaultValue;
-      const text = raw.trim().toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(text)) return true;
-      if (['false', '0', 'no', 'off'].includes(text)) return false;
-      ctx.addIssue({ code: 'custom', message: `${show(raw)} is not a boolean (use true or false)` });
-      return z.NEVER;
-    });
-}
-
-function oneOf<const T extends readonly string[]>(values: T, defaultValue: T[number] | undefined) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx): T[number] | undefined => {
-      if (isUnset(raw)) return defaultValue;
-      const text = raw.trim().toLowerCase();
-      if (values.includes(text)) return text;
-      ctx.addIssue({ code: 'custom', message: `${show(raw)} is not one of ${values.join(', ')}` });
-      return z.NEVER;
-    });
-}
-
-function httpUrl(options: { secretInUrl?: boolean; protocols?: readonly string[] } = {}) {
-  const protocols = options.protocols ?? ['http:', 'https:'];
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (isUnset(raw)) return undefined;
-      const text = raw.trim();
-      let url: URL | undefined;
-      try {
-        url = new URL(text);
-      } catch {
-        url = undefined;
-      }
-      if (!url || !protocols.includes(url.protocol)) {
-        // A database URL carries a password: describe the problem without echoing it.
-        const shown = options.secretInUrl ? 'the value' : show(raw);
-        ctx.addIssue({
-          code: 'custom',
-          message: `${shown} is not a valid URL (expected ${protocols.map((p) => p.replace(':', '://')).join(' or ')}…)`,
-        });
-        return z.NEVER;
-      }
-      return text.replace(/\/+$/, '');
-    });
-}
-
-function text() {
-  return z
-    .string()
-    .optional()
-    .transform((raw) => (isUnset(raw) ? undefined : raw.trim()));
-}
-
-function cronExpression(defaultValue: string) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (isUnset(raw)) return defaultValue;
-      const expression = raw.trim().replace(/\s+/g, ' ');
-      // The same library that runs @Cron validates here, so what passes start-up also schedules.
-      if (expression.split(' ').length !== 6 || !validateCronExpression(expression).valid) {
-        ctx.addIssue({ code: 'custom', message: `${show(raw)} is not a valid 6-field cron expression` });
-        return z.NEVER;
-      }
-      return expression;
-    });
-}
-
-function jobLimit(definition: JobDefinition) {
-  const { min, max, nullable } = definition.limit;
+function jobLimit(limit: NonNullable<JobDefinition['limit']>) {
+  const { min, max, nullable } = limit;
   return z
     .string()
     .optional()
     .transform((raw, ctx): number | null => {
       if (raw === undefined || raw.trim() === '' || (nullable && raw.trim().toLowerCase() === 'all')) {
-        return isUnset(raw) ? definition.defaultLimit : null;
+        return isUnset(raw) ? limit.default : null;
       }
       const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
       if (!Number.isSafeInteger(value) || value < min || value > max) {
@@ -133,54 +43,6 @@ function jobLimit(definition: JobDefinition) {
     });
 }
 
-const MIN_TOKEN_LENGTH = 16;
-/** Node timers take at most 2^31 - 1 ms (~24.8 days); a larger value would fire after 1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-function milliseconds(options: { min: number; default: number }) {
-  return integer({ ...options, max: MAX_TIMER_MS });
-}
-
-function apiTokens() {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (isUnset(raw)) return [];
-      const tokens = raw
-        .split(',')
-        .map((token) => token.trim())
-        .filter((token) => token.length > 0);
-      const short = tokens.filter((token) => token.length < MIN_TOKEN_LENGTH).length;
-      if (short > 0) {
-        // Never echo a token, not even a bad one: say which position is wrong instead.
-        const positions = tokens
-          .map((token, index) => (token.length < MIN_TOKEN_LENGTH ? index + 1 : 0))
-          .filter((position) => position > 0);
-        ctx.addIssue({
-          code: 'custom',
-          message: `token${positions.length > 1 ? 's' : ''} #${positions.join(', #')} ${positions.length > 1 ? 'are' : 'is'} shorter than ${MIN_TOKEN_LENGTH} characters; use long random tokens (e.g. \`openssl rand -hex 32\`)`,
-        });
-        return z.NEVER;
-      }
-      return tokens;
-    });
-}
-
-function commaList() {
-  return z
-    .string()
-    .optional()
-    .transform((raw) =>
-      isUnset(raw)
-        ? []
-        : raw
-            .split(',')
-            .map((item) => item.trim())
-            .filter((item) => item.length > 0),
-    );
-}
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const PLANS = ['public', 'demo', 'pro'] as const;
 
@@ -192,14 +54,16 @@ export const COINGECKO_HOSTS: Record<CoinGeckoPlan, string> = {
 
 export const COINGECKO_DEFAULT_RATE_LIMITS: Record<CoinGeckoPlan, number> = { public: 5, demo: 30, pro: 500 };
 
-function jobShape(definition: JobDefinition) {
+function jobShape(definition: JobDefinition): Record<string, z.ZodType<unknown, string | undefined>> {
   const prefix = definition.envPrefix;
-  return {
+  const shape: Record<string, z.ZodType<unknown, string | undefined>> = {
     [`${prefix}_ENABLED`]: boolean(true),
     [`${prefix}_SCHEDULE`]: cronExpression(definition.defaultSchedule),
-    [`${prefix}_LIMIT`]: jobLimit(definition),
-    [`${prefix}_TIMEOUT_MS`]: milliseconds({ min: 1000, default: DEFAULT_JOB_TIMEOUT_MS }),
+    [`${prefix}_TIMEOUT_MS`]: milliseconds({ min: 1000, default: definition.defaultTimeoutMs }),
   };
+  if (definition.limit) shape[`${prefix}_LIMIT`] = jobLimit(definition.limit);
+  for (const [name, schema] of Object.entries(definition.settings)) shape[name] = schema;
+  return shape;
 }
 
 const baseShape = {
@@ -233,28 +97,24 @@ const baseShape = {
   JOB_STALE_AFTER_MS: milliseconds({ min: 1000, default: 60_000 }),
   JOBS_CATCH_UP: boolean(true),
   SHUTDOWN_TIMEOUT_MS: milliseconds({ min: 0, default: 30_000 }),
-  CONTRACT_ADDRESSES_DECIMALS_PER_RUN: integer({ min: 0, max: 10_000, default: 50 }),
 
-  ALERT_WEBHOOK_URL: httpUrl(),
+  // Slack-style webhook URLs carry their secret in the path: never echo the value.
+  ALERT_WEBHOOK_URL: httpUrl({ secretInUrl: true }),
   ALERT_AFTER_FAILURES: integer({ min: 1, max: 1000, default: 3 }),
+  ALERT_BASE_URL: httpUrl(),
+  ALERT_TIMEOUT_MS: milliseconds({ min: 100, default: 5000 }),
 
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   LOG_FORMAT: oneOf(['json', 'pretty'] as const, 'json'),
   METRICS_TOKEN: text(),
 };
 
-const jobsShape = Object.assign({}, ...JOB_DEFINITIONS.map(jobShape)) as Record<
-  string,
-  | ReturnType<typeof boolean>
-  | ReturnType<typeof cronExpression>
-  | ReturnType<typeof jobLimit>
-  | ReturnType<typeof integer>
->;
+/** Every variable the service reads with these jobs registered (docs and `.env.example` document each one; a test holds them to it). */
+export function envVariables(definitions: readonly JobDefinition[]): string[] {
+  return Object.keys({ ...baseShape, ...Object.assign({}, ...definitions.map(jobShape)) });
+}
 
-/** Every variable the service reads (README and `.env.example` document each one; a test holds them to it). */
-export const ENV_VARIABLES: readonly string[] = Object.keys({ ...baseShape, ...jobsShape });
-
-const envSchema = z.object({ ...baseShape, ...jobsShape }).superRefine((env, ctx) => {
+const serviceSchema = z.object(baseShape).superRefine((env, ctx) => {
   if (env.COINGECKO_API_PLAN && env.COINGECKO_API_PLAN !== 'public' && !env.COINGECKO_API_KEY) {
     ctx.addIssue({
       code: 'custom',
@@ -286,7 +146,7 @@ const envSchema = z.object({ ...baseShape, ...jobsShape }).superRefine((env, ctx
   }
 });
 
-type ParsedEnv = z.output<typeof envSchema>;
+type ParsedEnv = z.output<typeof serviceSchema>;
 
 /** Thrown when the environment does not describe a runnable service; one line per bad variable. */
 export class ConfigValidationError extends Error {
@@ -296,28 +156,49 @@ export class ConfigValidationError extends Error {
   }
 }
 
-export function parseEnv(env: Readonly<Record<string, string | undefined>>): AppConfig {
-  const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+/**
+ * Parses the service's variables and those of every job in `definitions` (the registered job modules',
+ * see `definitionsOf`); all problems are reported together.
+ */
+export function parseEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  definitions: readonly JobDefinition[] = [],
+): AppConfig {
+  const service = serviceSchema.safeParse(env);
+  const jobs = definitions.map((definition) => ({
+    definition,
+    parsed: z.object(jobShape(definition)).safeParse(env),
+  }));
+  const issues = [
+    ...(service.success ? [] : service.error.issues),
+    ...jobs.flatMap(({ parsed }) => (parsed.success ? [] : parsed.error.issues)),
+  ];
+  if (!service.success || issues.length > 0) {
+    const problems = issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigValidationError([...new Set(problems)]);
   }
-  return toAppConfig(result.data);
+  const byKey: Record<string, JobSettings> = {};
+  for (const { definition, parsed } of jobs) {
+    if (parsed.success) byKey[definition.key] = toJobSettings(definition, parsed.data);
+  }
+  return toAppConfig(service.data, byKey);
 }
 
-function toAppConfig(env: ParsedEnv): AppConfig {
+function toJobSettings(definition: JobDefinition, values: Record<string, unknown>): JobSettings {
+  const prefix = definition.envPrefix;
+  const settings: Record<string, unknown> = {};
+  for (const name of Object.keys(definition.settings)) settings[name] = values[name];
+  return {
+    enabled: values[`${prefix}_ENABLED`] as boolean,
+    schedule: values[`${prefix}_SCHEDULE`] as string,
+    limit: definition.limit ? (values[`${prefix}_LIMIT`] as number | null) : null,
+    timeoutMs: values[`${prefix}_TIMEOUT_MS`] as number,
+    settings,
+  };
+}
+
+function toAppConfig(env: ParsedEnv, jobs: Record<string, JobSettings>): AppConfig {
   const plan: CoinGeckoPlan = env.COINGECKO_API_PLAN ?? (env.COINGECKO_API_KEY ? 'demo' : 'public');
-  const jobs: Record<string, JobSettings> = {};
-  const jobEnv = env as unknown as Record<string, unknown>;
-  for (const definition of JOB_DEFINITIONS) {
-    const prefix = definition.envPrefix;
-    jobs[definition.key] = {
-      enabled: jobEnv[`${prefix}_ENABLED`] as boolean,
-      schedule: jobEnv[`${prefix}_SCHEDULE`] as string,
-      limit: jobEnv[`${prefix}_LIMIT`] as number | null,
-      timeoutMs: jobEnv[`${prefix}_TIMEOUT_MS`] as number,
-    };
-  }
   return {
     port: env.PORT,
     host: env.HOST ?? '0.0.0.0',
@@ -353,10 +234,14 @@ function toAppConfig(env: ParsedEnv): AppConfig {
       staleAfterMs: env.JOB_STALE_AFTER_MS,
       catchUp: env.JOBS_CATCH_UP,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-      contractDecimalsPerRun: env.CONTRACT_ADDRESSES_DECIMALS_PER_RUN,
       byKey: jobs,
     },
-    alerts: { webhookUrl: env.ALERT_WEBHOOK_URL, afterFailures: env.ALERT_AFTER_FAILURES },
+    alerts: {
+      webhookUrl: env.ALERT_WEBHOOK_URL,
+      afterFailures: env.ALERT_AFTER_FAILURES,
+      baseUrl: env.ALERT_BASE_URL,
+      timeoutMs: env.ALERT_TIMEOUT_MS,
+    },
     log: { level: env.LOG_LEVEL ?? 'info', format: env.LOG_FORMAT ?? 'json' },
     metrics: { token: env.METRICS_TOKEN },
   };

@@ -24,6 +24,7 @@ export interface SchedulerSettings extends JobRunnerSettings {
 
 export interface ScheduledJobView {
   key: string;
+  definition: JobDefinition;
   enabled: boolean;
   schedule: string;
   nextRunAt: Date | null;
@@ -52,7 +53,9 @@ export class JobSchedulerService implements BeforeApplicationShutdown {
     @Inject(JOB_RUNNER_SETTINGS) private readonly settings: SchedulerSettings,
     @Inject(JOB_CLOCK) private readonly clock: Clock,
     @Inject(JOBS_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    runner.handleTicks((definition) => this.onTick(definition));
+  }
 
   /** Applies the configured schedules, sweeps stale runs and starts catch-up. Call once, after the app initialised. */
   async start(): Promise<void> {
@@ -155,6 +158,7 @@ export class JobSchedulerService implements BeforeApplicationShutdown {
       const schedule = settings?.schedule ?? definition.defaultSchedule;
       return {
         key: definition.key,
+        definition,
         enabled,
         schedule,
         nextRunAt: enabled && !this.stopped ? nextFire(schedule, this.clock.now()) : null,

@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { DiscoveryModule } from '@nestjs/core';
 import { PinoLogger } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
 import { JOB_CLOCK, systemClock } from './clock.js';
+import { JobDiscovery } from './framework/job-discovery.js';
+import { JobTriggers } from './framework/trigger-controller.js';
 import { JobRegistry } from './job-registry.js';
 import { JOB_RUNNER_SETTINGS, JOBS_LOGGER, JobRunnerService } from './job-runner.service.js';
 import { JobRunsRepository } from './job-runs.repository.js';
@@ -10,9 +13,16 @@ import { JobSchedulerService, type SchedulerSettings } from './job-scheduler.ser
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
 
+/**
+ * The jobs framework: registry, runner, scheduler, run history and the routes over them. Each job's
+ * module (`@JobModule`) imports it; the trigger routes are generated per job from its definition.
+ */
 @Module({
+  imports: [DiscoveryModule],
   controllers: [JobsController],
   providers: [
+    JobDiscovery,
+    JobTriggers,
     JobsService,
     JobRunsRepository,
     JobRegistry,
@@ -43,6 +53,6 @@ import { JobsService } from './jobs.service.js';
       useFactory: () => PinoLogger.root,
     },
   ],
-  exports: [JobRunnerService, JobRegistry, JobSchedulerService, JobRunsRepository],
+  exports: [JobRunnerService, JobRegistry, JobSchedulerService, JobRunsRepository, JobTriggers],
 })
 export class JobsModule {}

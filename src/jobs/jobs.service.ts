@@ -1,16 +1,10 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import type { JobParams } from './job-definition.js';
-import { JobRegistry } from './job-registry.js';
-import type { RunCompletion } from './job-result.js';
-import { JobRunnerService, toJobResult } from './job-runner.service.js';
+import { API_PREFIX } from '../http/api-prefix.js';
+import { toJobResult } from './job-runner.service.js';
 import { JobRunsRepository, type JobRunRecord } from './job-runs.repository.js';
 import { JobSchedulerService } from './job-scheduler.service.js';
 import type { JobRunDto, JobRunPageDto, JobSummaryDto } from './dto/job-views.dto.js';
 import type { JobRunStatus } from './job-run.entity.js';
-
-export type TriggerOutcome =
-  | { kind: 'started'; runId: string; completion: Promise<RunCompletion> }
-  | { kind: 'already_running'; running: JobRunRecord };
 
 interface Cursor {
   startedAt: Date;
@@ -24,27 +18,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class JobsService {
   constructor(
-    private readonly runner: JobRunnerService,
-    private readonly registry: JobRegistry,
     private readonly scheduler: JobSchedulerService,
     private readonly runs: JobRunsRepository,
   ) {}
-
-  /** Starts a manual run; with `limit` undefined the job's configured limit applies. */
-  async trigger(job: string, limit: number | null | undefined): Promise<TriggerOutcome> {
-    const params: Partial<JobParams> = limit === undefined ? {} : { limit };
-    const outcome = await this.runner.run({ job, trigger: 'manual', params });
-    if (outcome.kind === 'started')
-      return { kind: 'started', runId: outcome.run.id, completion: outcome.completion };
-    if (outcome.kind === 'already_running') return outcome;
-    // Manual runs have no cron slot, so neither 'slot_taken' nor 'skipped' can happen.
-    throw new Error(`unexpected outcome ${outcome.kind} for a manual run of ${job}`);
-  }
 
   async describeJobs(): Promise<JobSummaryDto[]> {
     const jobs = await this.scheduler.describe();
     return jobs.map((job) => ({
       key: job.key,
+      description: job.definition.description,
+      trigger_path: `/${API_PREFIX}/jobs/${job.definition.triggerPath}`,
+      limit: job.definition.limit ? { ...job.definition.limit } : null,
       enabled: job.enabled,
       schedule: job.schedule,
       next_run_at: job.nextRunAt?.toISOString() ?? null,
@@ -74,10 +58,6 @@ export class JobsService {
     const run = await this.runs.get(id);
     if (!run) throw new NotFoundException(`run ${id} not found`);
     return toRunView(run);
-  }
-
-  isKnownJob(job: string): boolean {
-    return this.registry.has(job);
   }
 }
 

@@ -2,8 +2,8 @@ import { Injectable, type INestApplicationContext, type OnModuleInit } from '@ne
 import { Cron, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRICES_JOB } from '../../src/collectors/prices/prices.definition.js';
-import { TOP_COINS_JOB } from '../../src/collectors/top-coins/top-coins.definition.js';
+import { PRICES_JOB } from '../../src/collectors/prices/prices.job.js';
+import { TOP_COINS_JOB } from '../../src/collectors/top-coins/top-coins.job.js';
 import { AuthModule } from '../../src/auth/auth.module.js';
 import { AppConfigModule } from '../../src/config/config.module.js';
 import { DatabaseModule } from '../../src/database/database.module.js';

@@ -1,19 +1,16 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Injectable } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 import { AssetContractSchema } from '../../assets/entities/asset-contract.entity.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
-import type { AppConfig } from '../../config/app-config.js';
 import { upsertMany } from '../../database/upsert.js';
-import type { JobContext } from '../../jobs/job-context.js';
+import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import { describeFailure } from '../../jobs/job-errors.js';
-import { JobRegistry } from '../../jobs/job-registry.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import { JobSchedulerService } from '../../jobs/job-scheduler.service.js';
+import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { normaliseContract, type NormalisedContract } from '../../assets/contract-chains.js';
-import { CONTRACT_ADDRESSES_JOB } from './contract-addresses.definition.js';
+import { CONTRACT_ADDRESSES_JOB } from './contract-addresses.job.js';
 import {
   ContractAddressesRepository,
   type ContractWithoutDecimals,
@@ -40,23 +37,13 @@ interface ClaimedContract extends NormalisedContract {
  * decimals_calls, decimals_filled.
  */
 @Injectable()
-export class ContractAddressesCollector implements OnModuleInit {
-  private readonly decimalsPerRun: number;
-
+export class ContractAddressesCollector {
   constructor(
-    private readonly registry: JobRegistry,
-    private readonly scheduler: JobSchedulerService,
+    private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
     private readonly contracts: ContractAddressesRepository,
     private readonly orm: MikroORM,
-    config: ConfigService<AppConfig, true>,
-  ) {
-    this.decimalsPerRun = config.get('jobs', { infer: true }).contractDecimalsPerRun;
-  }
-
-  onModuleInit(): void {
-    this.registry.register(CONTRACT_ADDRESSES_JOB, (ctx) => this.collect(ctx));
-  }
+  ) {}
 
   @Cron(CONTRACT_ADDRESSES_JOB.defaultSchedule, {
     name: CONTRACT_ADDRESSES_JOB.key,
@@ -64,10 +51,11 @@ export class ContractAddressesCollector implements OnModuleInit {
     disabled: true,
   })
   tick(): Promise<void> {
-    return this.scheduler.onTick(CONTRACT_ADDRESSES_JOB);
+    return this.runner.tick(CONTRACT_ADDRESSES_JOB);
   }
 
-  async collect(ctx: JobContext): Promise<JobMetrics> {
+  @JobHandler(CONTRACT_ADDRESSES_JOB)
+  async collect(ctx: JobHandlerContext<typeof CONTRACT_ADDRESSES_JOB.settings>): Promise<JobMetrics> {
     const { metrics, signal } = ctx;
     const custom = metrics.custom;
     const assets = await this.contracts.knownAssets(ctx.params.limit);
@@ -152,10 +140,14 @@ export class ContractAddressesCollector implements OnModuleInit {
    * converges over runs. A CoinGecko failure here ends the decimals pass (the next run continues) but not
    * the run: the addresses are written already.
    */
-  private async fillDecimals(ctx: JobContext, assets: readonly KnownAsset[]): Promise<void> {
+  private async fillDecimals(
+    ctx: JobHandlerContext<typeof CONTRACT_ADDRESSES_JOB.settings>,
+    assets: readonly KnownAsset[],
+  ): Promise<void> {
     const custom = ctx.metrics.custom;
     Object.assign(custom, { decimals_calls: 0, decimals_filled: 0 });
-    if (this.decimalsPerRun === 0) return;
+    const decimalsPerRun = ctx.settings.CONTRACT_ADDRESSES_DECIMALS_PER_RUN;
+    if (decimalsPerRun === 0) return;
     const pending = new Map<string, ContractWithoutDecimals[]>();
     for (const contract of await this.contracts.withoutDecimals()) {
       const list = pending.get(contract.assetId) ?? [];
@@ -168,7 +160,7 @@ export class ContractAddressesCollector implements OnModuleInit {
       .filter((asset) => pending.has(asset.id))
       .map((asset, order) => ({ asset, order, asked: lastAsked(asset) }))
       .sort((a, b) => a.asked - b.asked || a.order - b.order)
-      .slice(0, this.decimalsPerRun)
+      .slice(0, decimalsPerRun)
       .map(({ asset }) => asset);
 
     const checkedAt = new Date();

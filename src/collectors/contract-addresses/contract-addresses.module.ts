@@ -1,11 +1,11 @@
-import { Module } from '@nestjs/common';
 import { CoinGeckoModule } from '../../coingecko/coingecko.module.js';
-import { JobsModule } from '../../jobs/jobs.module.js';
+import { JobModule } from '../../jobs/framework/job-module.js';
 import { ContractAddressesCollector } from './contract-addresses-collector.service.js';
+import { CONTRACT_ADDRESSES_JOB } from './contract-addresses.job.js';
 import { ContractAddressesRepository } from './contract-addresses.repository.js';
 
-@Module({
-  imports: [JobsModule, CoinGeckoModule],
+@JobModule(CONTRACT_ADDRESSES_JOB, {
+  imports: [CoinGeckoModule],
   providers: [ContractAddressesCollector, ContractAddressesRepository],
 })
 export class ContractAddressesModule {}

@@ -1,15 +1,14 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 import { AssetPriceSchema } from '../../assets/entities/asset-price.entity.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { upsertMany } from '../../database/upsert.js';
-import type { JobContext } from '../../jobs/job-context.js';
-import { JobRegistry } from '../../jobs/job-registry.js';
+import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import { JobSchedulerService } from '../../jobs/job-scheduler.service.js';
+import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { floorToMinute } from '../slot-dates.js';
-import { PRICES_JOB } from './prices.definition.js';
+import { PRICES_JOB } from './prices.job.js';
 import { PricesRepository } from './prices.repository.js';
 
 const SOURCE = 'coingecko';
@@ -26,26 +25,22 @@ const NAMED_IN_LOG = 20;
  * Custom: assets_tracked, prices_collected, prices_stored, prices_unchanged, assets_without_price.
  */
 @Injectable()
-export class PriceCollector implements OnModuleInit {
+export class PriceCollector {
   constructor(
-    private readonly registry: JobRegistry,
-    private readonly scheduler: JobSchedulerService,
+    private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
     private readonly prices: PricesRepository,
     private readonly orm: MikroORM,
   ) {}
 
-  onModuleInit(): void {
-    this.registry.register(PRICES_JOB, (ctx) => this.collect(ctx));
-  }
-
   @Cron(PRICES_JOB.defaultSchedule, { name: PRICES_JOB.key, timeZone: 'UTC', disabled: true })
   tick(): Promise<void> {
-    return this.scheduler.onTick(PRICES_JOB);
+    return this.runner.tick(PRICES_JOB);
   }
 
-  async collect(ctx: JobContext): Promise<JobMetrics> {
-    const limit = ctx.params.limit ?? PRICES_JOB.defaultLimit ?? 100;
+  @JobHandler(PRICES_JOB)
+  async collect(ctx: JobHandlerContext<typeof PRICES_JOB.settings>): Promise<JobMetrics> {
+    const limit = ctx.params.limit ?? 100;
     const { metrics, signal } = ctx;
     const custom = metrics.custom;
 

@@ -1,11 +1,8 @@
-import { Module } from '@nestjs/common';
 import { CoinGeckoModule } from '../../coingecko/coingecko.module.js';
-import { JobsModule } from '../../jobs/jobs.module.js';
+import { JobModule } from '../../jobs/framework/job-module.js';
 import { PriceCollector } from './price-collector.service.js';
+import { PRICES_JOB } from './prices.job.js';
 import { PricesRepository } from './prices.repository.js';
 
-@Module({
-  imports: [JobsModule, CoinGeckoModule],
-  providers: [PriceCollector, PricesRepository],
-})
+@JobModule(PRICES_JOB, { imports: [CoinGeckoModule], providers: [PriceCollector, PricesRepository] })
 export class PricesModule {}

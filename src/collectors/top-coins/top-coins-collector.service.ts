@@ -1,19 +1,18 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 import { AssetRankingSchema } from '../../assets/entities/asset-ranking.entity.js';
 import { AssetSchema } from '../../assets/entities/asset.entity.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import type { MarketCoin } from '../../coingecko/coingecko.types.js';
 import { upsertMany } from '../../database/upsert.js';
-import type { JobContext } from '../../jobs/job-context.js';
+import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import { describeFailure } from '../../jobs/job-errors.js';
-import { JobRegistry } from '../../jobs/job-registry.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import { JobSchedulerService } from '../../jobs/job-scheduler.service.js';
+import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { utcDate } from '../slot-dates.js';
 import { dominance } from './dominance.js';
-import { TOP_COINS_JOB } from './top-coins.definition.js';
+import { TOP_COINS_JOB } from './top-coins.job.js';
 
 const SOURCE = 'coingecko';
 
@@ -26,25 +25,21 @@ const SOURCE = 'coingecko';
  * rankings_created, rankings_updated, rankings_unchanged, coins_without_rank, dominance_available.
  */
 @Injectable()
-export class TopCoinsCollector implements OnModuleInit {
+export class TopCoinsCollector {
   constructor(
-    private readonly registry: JobRegistry,
-    private readonly scheduler: JobSchedulerService,
+    private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
     private readonly orm: MikroORM,
   ) {}
 
-  onModuleInit(): void {
-    this.registry.register(TOP_COINS_JOB, (ctx) => this.collect(ctx));
-  }
-
   @Cron(TOP_COINS_JOB.defaultSchedule, { name: TOP_COINS_JOB.key, timeZone: 'UTC', disabled: true })
   tick(): Promise<void> {
-    return this.scheduler.onTick(TOP_COINS_JOB);
+    return this.runner.tick(TOP_COINS_JOB);
   }
 
-  async collect(ctx: JobContext): Promise<JobMetrics> {
-    const limit = ctx.params.limit ?? TOP_COINS_JOB.defaultLimit ?? 100;
+  @JobHandler(TOP_COINS_JOB)
+  async collect(ctx: JobHandlerContext<typeof TOP_COINS_JOB.settings>): Promise<JobMetrics> {
+    const limit = ctx.params.limit ?? 100;
     const { signal, metrics } = ctx;
     const custom = metrics.custom;
 
@@ -138,7 +133,7 @@ export class TopCoinsCollector implements OnModuleInit {
   }
 
   /** Dominance needs `/global`; when that fails the rankings are still worth writing, with dominance null. */
-  private async totalMarketCap(ctx: JobContext): Promise<string | null> {
+  private async totalMarketCap(ctx: JobHandlerContext): Promise<string | null> {
     try {
       return (await this.coingecko.global({ signal: ctx.signal })).totalMarketCapUsd;
     } catch (error) {

@@ -1,10 +1,7 @@
-import { Module } from '@nestjs/common';
 import { CoinGeckoModule } from '../../coingecko/coingecko.module.js';
-import { JobsModule } from '../../jobs/jobs.module.js';
+import { JobModule } from '../../jobs/framework/job-module.js';
 import { TopCoinsCollector } from './top-coins-collector.service.js';
+import { TOP_COINS_JOB } from './top-coins.job.js';
 
-@Module({
-  imports: [JobsModule, CoinGeckoModule],
-  providers: [TopCoinsCollector],
-})
+@JobModule(TOP_COINS_JOB, { imports: [CoinGeckoModule], providers: [TopCoinsCollector] })
 export class TopCoinsModule {}

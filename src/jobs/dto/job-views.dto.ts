@@ -68,8 +68,36 @@ export class JobRunPageDto {
   next_cursor!: string | null;
 }
 
+export class JobLimitDto {
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 100,
+    description: 'Used when a trigger names none; null = all',
+  })
+  default!: number | null;
+  @ApiProperty({ type: 'integer', example: 1 }) min!: number;
+  @ApiProperty({ type: 'integer', example: 10000 }) max!: number;
+  @ApiProperty({ example: false, description: 'Whether `null` (all) is accepted' }) nullable!: boolean;
+}
+
 export class JobSummaryDto {
   @ApiProperty({ example: 'top_coins_collection' }) key!: string;
+  @ApiProperty({
+    example: 'Top N coins by market cap from /coins/markets: upserts assets and the day’s rankings.',
+  })
+  description!: string;
+  @ApiProperty({
+    example: '/api/v1/jobs/collect-top-coins',
+    description: 'POST here to trigger the job (admin)',
+  })
+  trigger_path!: string;
+  @ApiProperty({
+    type: JobLimitDto,
+    nullable: true,
+    description: 'Limit bounds; null for a job without a limit',
+  })
+  limit!: JobLimitDto | null;
   @ApiProperty({ example: true }) enabled!: boolean;
   @ApiProperty({ example: '0 0 0 * * *', description: 'Effective 6-field cron expression, UTC' })
   schedule!: string;

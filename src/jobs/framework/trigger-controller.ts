@@ -1,0 +1,190 @@
+import {
+  applyDecorators,
+  Body,
+  ConflictException,
+  Controller,
+  HttpCode,
+  HttpStatus,
+  Injectable,
+  Logger,
+  Post,
+  Query,
+  Res,
+  ServiceUnavailableException,
+  type Type,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiInternalServerErrorResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiAuth } from '../../auth/api-auth.decorator.js';
+import { CurrentPrincipal } from '../../auth/current-principal.decorator.js';
+import type { Principal } from '../../auth/principal.types.js';
+import { RequireAdmin } from '../../auth/require-admin.decorator.js';
+import { TriggerThrottle } from '../../auth/trigger-throttle.decorator.js';
+import { API_PREFIX } from '../../http/api-prefix.js';
+import { JobResultDto, TriggerAcceptedDto } from '../dto/job-views.dto.js';
+import { TriggerQuery } from '../dto/list-runs.query.js';
+import type { JobDefinition } from '../job-definition.js';
+import { JobsShuttingDownError } from '../job-errors.js';
+import type { JobResult, RunCompletion } from '../job-result.js';
+import { JobRunnerService } from '../job-runner.service.js';
+import { pascalCase, triggerBodyFor, triggerExamples, type TriggerBody } from './trigger-body.js';
+
+const EXAMPLE_RUN_ID = '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10';
+
+const error = (statusCode: number, reason: string, message: string, extra: Record<string, unknown> = {}) => ({
+  schema: { example: { statusCode, error: reason, message, ...extra } },
+});
+
+/** What every trigger route does once its body is valid: start a manual run and answer per the contract. */
+@Injectable()
+export class JobTriggers {
+  private readonly logger = new Logger('JobTriggers');
+
+  constructor(private readonly runner: JobRunnerService) {}
+
+  async trigger(
+    definition: JobDefinition,
+    body: TriggerBody,
+    query: TriggerQuery,
+    principal: Principal,
+    response: Response,
+  ): Promise<JobResult | TriggerAcceptedDto> {
+    let outcome;
+    try {
+      const params = body.limit === undefined ? {} : { limit: body.limit };
+      outcome = await this.runner.run({ job: definition.key, trigger: 'manual', params });
+    } catch (failure) {
+      if (failure instanceof JobsShuttingDownError) throw new ServiceUnavailableException(failure.message);
+      throw failure;
+    }
+    if (outcome.kind === 'already_running') {
+      throw new ConflictException({
+        message: `${definition.key} is already running (run ${outcome.running.id})`,
+        run_id: outcome.running.id,
+      });
+    }
+    // Manual runs have no cron slot, so neither 'slot_taken' nor 'skipped' can happen.
+    if (outcome.kind !== 'started') throw new Error(`unexpected outcome ${outcome.kind} for a manual run`);
+    const runId = outcome.run.id;
+    this.logger.log(
+      { job: definition.key, runId, by: principal.subject, kind: principal.kind },
+      `Manual run of ${definition.key} triggered by ${principal.subject}`,
+    );
+    if (query.wait === 'false') {
+      response.status(HttpStatus.ACCEPTED);
+      return { run_id: runId, status_url: `/${API_PREFIX}/jobs/runs/${runId}` };
+    }
+    const result = await outcome.completion;
+    if (!result.success) {
+      response.status(isUpstream(result) ? HttpStatus.BAD_GATEWAY : HttpStatus.INTERNAL_SERVER_ERROR);
+    }
+    return wireResult(result);
+  }
+}
+
+/** Whether CoinGecko failed the run (answered 502 rather than 500). */
+function isUpstream(result: RunCompletion): boolean {
+  return (result as { failure?: { kind?: string } }).failure?.kind === 'upstream';
+}
+
+/** The JobResult as the API shows it: the in-process failure detail stays in-process. */
+export function wireResult(result: RunCompletion): JobResult {
+  const { failure: _failure, ...wire } = result as RunCompletion & { failure?: unknown };
+  return wire;
+}
+
+function TriggerRoute(definition: JobDefinition, body: Type): MethodDecorator {
+  const limit = definition.limit;
+  const limitRule = limit
+    ? `limit must be an integer between ${limit.min} and ${limit.max}`
+    : 'property limit should not exist';
+  return applyDecorators(
+    Post(definition.triggerPath),
+    HttpCode(HttpStatus.OK),
+    RequireAdmin(),
+    TriggerThrottle(),
+    ApiBody({ type: body, required: false, examples: triggerExamples(definition) }),
+    ApiOperation({
+      operationId: definition.operationId,
+      summary: definition.triggerSummary,
+      description:
+        `${definition.description} Runs \`${definition.key}\` now (admin). By default waits for the run and ` +
+        'answers its JobResult; `?wait=false` answers 202 at once with the run id to poll. Nothing runs on a 4xx.',
+    }),
+    ApiOkResponse({ type: JobResultDto, description: 'The run succeeded' }),
+    ApiAcceptedResponse({ type: TriggerAcceptedDto, description: '`wait=false`: the run started' }),
+    ApiBadRequestResponse(error(400, 'Bad Request', limitRule)),
+    ApiUnsupportedMediaTypeResponse(
+      error(
+        415,
+        'Unsupported Media Type',
+        'Content-Type must be application/json for a request with a body (got text/plain)',
+      ),
+    ),
+    ApiConflictResponse(
+      error(409, 'Conflict', `${definition.key} is already running (run ${EXAMPLE_RUN_ID})`, {
+        run_id: EXAMPLE_RUN_ID,
+      }),
+    ),
+    ApiBadGatewayResponse({
+      type: JobResultDto,
+      description: 'The run failed because CoinGecko failed (body: its JobResult)',
+    }),
+    ApiInternalServerErrorResponse({
+      type: JobResultDto,
+      description: 'The run failed for another reason (body: its JobResult)',
+    }),
+    ApiServiceUnavailableResponse(
+      error(503, 'Service Unavailable', 'the service is shutting down and accepts no new job runs'),
+    ),
+  );
+}
+
+/**
+ * The trigger route of one job, `POST /api/v1/jobs/<trigger path>`, generated from its definition:
+ * admin only, throttled per token, its body validated against the job's limit bounds, documented as
+ * its own Swagger operation.
+ */
+export function triggerControllerFor(definition: JobDefinition): Type {
+  const body = triggerBodyFor(definition);
+
+  @ApiTags('jobs')
+  @ApiAuth()
+  @Controller('jobs')
+  class TriggerController {
+    constructor(readonly triggers: JobTriggers) {}
+
+    @TriggerRoute(definition, body)
+    trigger(
+      @Body() value: TriggerBody,
+      @Query() query: TriggerQuery,
+      @CurrentPrincipal() principal: Principal,
+      @Res({ passthrough: true }) response: Response,
+    ): Promise<JobResult | TriggerAcceptedDto> {
+      return this.triggers.trigger(definition, value, query, principal, response);
+    }
+  }
+  // The ValidationPipe and Swagger read the body's class from here; a generated class has no static type.
+  Reflect.defineMetadata(
+    'design:paramtypes',
+    [body, TriggerQuery, Object, Object],
+    TriggerController.prototype,
+    'trigger',
+  );
+  Object.defineProperty(TriggerController, 'name', {
+    value: `${pascalCase(definition.key)}TriggerController`,
+  });
+  return TriggerController;
+}
