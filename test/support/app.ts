@@ -1,7 +1,10 @@
+import type { Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { JOB_MODULES } from '../../src/app.module.js';
 import { createApp } from '../../src/bootstrap.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import type { Environment } from '../../src/config/environment.js';
+import { definitionsOf } from '../../src/jobs/framework/job-module.js';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -11,18 +14,19 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Jobs stay off the clock in tests unless a test turns one on. */
+/** Jobs stay off the clock in tests unless a test turns one on (every registered job, from its definition). */
 export const QUIET_ENV: Environment = {
   LOG_LEVEL: 'silent',
   JOBS_CATCH_UP: 'false',
-  TOP_COINS_COLLECTION_ENABLED: 'false',
-  PRICE_COLLECTION_ENABLED: 'false',
-  CONTRACT_ADDRESSES_COLLECTION_ENABLED: 'false',
+  ...Object.fromEntries(definitionsOf(JOB_MODULES).map((job) => [`${job.envPrefix}_ENABLED`, 'false'])),
 };
 
 /** The whole service, built exactly as `main.ts` builds it, listening on an ephemeral loopback port. */
-export async function startApp(env: Environment): Promise<RunningApp> {
-  const { app, config } = await createApp({ ...QUIET_ENV, PORT: '0', HOST: '127.0.0.1', ...env });
+export async function startApp(
+  env: Environment,
+  options: { jobs?: readonly Type[] } = {},
+): Promise<RunningApp> {
+  const { app, config } = await createApp({ ...QUIET_ENV, PORT: '0', HOST: '127.0.0.1', ...env }, options);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   if (typeof address !== 'object' || !address) throw new Error('server has no address');
