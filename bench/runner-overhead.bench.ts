@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
+import { systemClock } from '../src/jobs/clock.js';
 import { JobRegistry } from '../src/jobs/job-registry.js';
 import { JobRunnerService } from '../src/jobs/job-runner.service.js';
 import { JobRunsRepository } from '../src/jobs/job-runs.repository.js';
@@ -29,6 +30,7 @@ export async function runnerOverheadBench(): Promise<void> {
         byKey: {},
       },
       pino({ level: 'silent' }),
+      systemClock,
     );
     const noop = async (): Promise<void> => undefined;
 
@@ -39,7 +41,7 @@ export async function runnerOverheadBench(): Promise<void> {
       await noop();
       const directMs = performance.now() - start;
       start = performance.now();
-      await runner.execute('bench_noop', 'bench_noop', noop);
+      await runner.execute({ name: 'bench_noop', fn: noop });
       const runnerMs = performance.now() - start;
       if (i >= WARMUP) {
         direct.push(directMs);

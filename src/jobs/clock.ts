@@ -1,4 +1,7 @@
-/** Time as the scheduler sees it; tests inject their own to move between cron slots without waiting. */
+/**
+ * Time as the jobs see it — the runner, the progress writer, the scheduler and run durations all read
+ * it here; tests inject their own to move time (between cron slots, past a timeout) without waiting.
+ */
 export interface Clock {
   now(): Date;
 }

@@ -49,11 +49,13 @@ export class DependencyFailedError extends Error {
   }
 }
 
-/**
- * Marks a JobResult whose run failed because CoinGecko failed (the API answers 502 then, 500 for other
- * failures). A symbol key: it travels with the result in-process and never appears in its JSON.
- */
-export const UPSTREAM_FAILURE = Symbol('upstreamFailure');
+/** An operator asked for the run to stop (`POST /jobs/runs/{id}/cancel`); the run ends `cancelled`. */
+export class JobCancelledError extends Error {
+  constructor(readonly by: string) {
+    super(`cancelled by ${by}`);
+    this.name = 'JobCancelledError';
+  }
+}
 
 /** Whether an error says it came from upstream (CoinGecko errors carry `upstream: true`). */
 export function isUpstreamFailure(error: unknown): boolean {

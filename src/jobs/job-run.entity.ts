@@ -3,7 +3,15 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 export const JOB_TRIGGERS = ['schedule', 'manual', 'catch_up', 'dependency', 'cli'] as const;
 export type JobTrigger = (typeof JOB_TRIGGERS)[number];
 
-export const JOB_RUN_STATUSES = ['running', 'succeeded', 'failed', 'abandoned', 'skipped'] as const;
+export const JOB_RUN_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'abandoned',
+  'skipped',
+] as const;
 export type JobRunStatus = (typeof JOB_RUN_STATUSES)[number];
 
 /**
@@ -20,6 +28,11 @@ export const JobRunSchema = defineEntity({
     jobName: p.text(),
     trigger: p.enum(JOB_TRIGGERS),
     scheduledFor: p.datetime().nullable(),
+    /** When an operator asked to cancel the run; the owner's heartbeat sees it and stops the run. */
+    cancelRequestedAt: p.datetime().nullable(),
+    cancelledBy: p.text().nullable(),
+    /** Since when the run waits for a JOBS_MAX_CONCURRENT slot (FIFO order); null for a run that never queued. */
+    queuedAt: p.datetime().nullable(),
     status: p.enum(JOB_RUN_STATUSES),
     attempts: p.integer().default(0),
     params: p.json<Record<string, unknown>>().default('{}'),

@@ -33,6 +33,9 @@ export interface JobRunRecord {
   custom: Record<string, unknown>;
   progress: JobProgress | null;
   error: string | null;
+  cancelRequestedAt: Date | null;
+  cancelledBy: string | null;
+  queuedAt: Date | null;
 }
 
 export interface NewRun {
@@ -45,8 +48,10 @@ export interface NewRun {
   owner: string;
 }
 
+/** Everything the end of a run writes, in one statement: a write lost during the run is repaired here. */
 export interface RunOutcome {
-  status: Extract<JobRunStatus, 'succeeded' | 'failed' | 'abandoned'>;
+  status: Extract<JobRunStatus, 'succeeded' | 'failed' | 'cancelled' | 'abandoned'>;
+  attempts: number;
   durationMs: number;
   metrics: JobMetrics;
   error: string | null;
@@ -72,7 +77,8 @@ const NOW_MS = `date_trunc('milliseconds', now())`;
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
 const COLUMNS = `id, job_key, job_name, trigger, scheduled_for, status, attempts, params, started_at, completed_at,
-  duration_ms, heartbeat_at, owner, items_processed, items_created, items_updated, items_skipped, custom, progress, error`;
+  duration_ms, heartbeat_at, owner, items_processed, items_created, items_updated, items_skipped, custom, progress, error,
+  cancel_requested_at, cancelled_by, queued_at`;
 
 function toRecord(row: Row): JobRunRecord {
   return {
@@ -96,6 +102,9 @@ function toRecord(row: Row): JobRunRecord {
     custom: (row.custom ?? {}) as Record<string, unknown>,
     progress: (row.progress ?? null) as JobProgress | null,
     error: typeof row.error === 'string' ? row.error : null,
+    cancelRequestedAt: toDateOrNull(row.cancel_requested_at),
+    cancelledBy: typeof row.cancelled_by === 'string' ? row.cancelled_by : null,
+    queuedAt: toDateOrNull(row.queued_at),
   };
 }
 
@@ -170,13 +179,36 @@ export class JobRunsRepository {
     ]);
   }
 
-  /** Proves the run is alive; false when it is no longer ours to run (another instance abandoned it). */
-  async heartbeat(id: string, owner: string): Promise<boolean> {
+  /**
+   * Proves the run is alive. `alive` is false when it is no longer ours to run (another instance
+   * abandoned it); `cancelledBy` names who asked to cancel it, from whichever replica they asked.
+   */
+  async heartbeat(id: string, owner: string): Promise<{ alive: boolean; cancelledBy: string | null }> {
     const rows = await this.query(
-      `update job_runs set heartbeat_at = now() where id = ? and owner = ? and status = 'running' returning id`,
+      `update job_runs set heartbeat_at = now() where id = ? and owner = ? and status = 'running'
+        returning cancel_requested_at, cancelled_by`,
       [id, owner],
     );
-    return rows.length > 0;
+    const row = rows[0];
+    if (!row) return { alive: false, cancelledBy: null };
+    const requested = row.cancel_requested_at !== null && row.cancel_requested_at !== undefined;
+    const by = typeof row.cancelled_by === 'string' ? row.cancelled_by : 'unknown';
+    return { alive: true, cancelledBy: requested ? by : null };
+  }
+
+  /**
+   * Records a request to cancel a running or queued run (the first request wins); undefined when the run
+   * is in neither state. The owner's heartbeat acts on it.
+   */
+  async requestCancel(id: string, by: string): Promise<JobRunRecord | undefined> {
+    const rows = await this.query(
+      `update job_runs
+          set cancel_requested_at = coalesce(cancel_requested_at, now()), cancelled_by = coalesce(cancelled_by, ?)
+        where id = ? and status in ('running', 'queued')
+        returning ${COLUMNS}`,
+      [by, id],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
   async saveProgress(id: string, owner: string, progress: JobProgress): Promise<void> {
@@ -191,13 +223,14 @@ export class JobRunsRepository {
     const { metrics } = outcome;
     const rows = await this.query(
       `update job_runs
-          set status = ?, completed_at = now(), duration_ms = ?, heartbeat_at = now(),
+          set status = ?, attempts = ?, completed_at = now(), duration_ms = ?, heartbeat_at = now(),
               items_processed = ?, items_created = ?, items_updated = ?, items_skipped = ?,
               custom = ?::jsonb, error = ?, progress = coalesce(?::jsonb, progress)
         where id = ? and owner = ? and status = 'running'
         returning ${COLUMNS}`,
       [
         outcome.status,
+        outcome.attempts,
         Math.round(outcome.durationMs),
         metrics.items_processed,
         metrics.items_created,
@@ -244,7 +277,7 @@ export class JobRunsRepository {
             set status = 'running', trigger = ?, job_name = ?, params = ?::jsonb, attempts = 1, owner = ?,
                 started_at = ${NOW_MS}, heartbeat_at = now(), completed_at = null, duration_ms = null,
                 items_processed = 0, items_created = 0, items_updated = 0, items_skipped = 0,
-                custom = '{}'::jsonb, progress = null, error = null
+                custom = '{}'::jsonb, progress = null, error = null, cancel_requested_at = null, cancelled_by = null
           where id = ? and status = 'abandoned'
           returning ${COLUMNS}`,
         [run.trigger, run.jobName, JSON.stringify(run.params), run.owner, id],

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import pino from 'pino';
-import type { Clock } from '../../src/jobs/clock.js';
+import { systemClock, type Clock } from '../../src/jobs/clock.js';
 import { JobRegistry } from '../../src/jobs/job-registry.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { JobRunsRepository } from '../../src/jobs/job-runs.repository.js';
@@ -54,21 +54,27 @@ export interface RunnerInstance {
  */
 export async function createRunnerInstance(
   url: string,
-  options: { settings?: Partial<SchedulerSettings>; clock?: Clock } = {},
+  options: {
+    settings?: Partial<SchedulerSettings>;
+    clock?: Clock;
+    /** A repository of the test's own (e.g. one whose writes fail on cue). */
+    repository?: (orm: MikroORM) => JobRunsRepository;
+  } = {},
 ): Promise<RunnerInstance> {
   const orm = await createMigratedOrm(url);
-  const runs = new JobRunsRepository(orm);
+  const runs = options.repository?.(orm) ?? new JobRunsRepository(orm);
   const registry = new JobRegistry();
   const settings = { ...FAST_SETTINGS, ...options.settings };
   const { logger, records } = memoryLogger();
-  const runner = new JobRunnerService(runs, registry, settings, logger);
+  const clock = options.clock ?? systemClock;
+  const runner = new JobRunnerService(runs, registry, settings, logger, clock);
   const scheduler = new JobSchedulerService(
     new SchedulerRegistry(),
     registry,
     runner,
     runs,
     settings,
-    options.clock ?? { now: () => new Date() },
+    clock,
     logger,
   );
   return {
