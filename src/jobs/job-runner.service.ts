@@ -28,7 +28,7 @@ export type {
   RunOptions,
   StartOutcome,
 } from './runner/run-options.js';
-export { toJobResult } from './job-result.js';
+export { toJobResult, withoutFailure } from './job-result.js';
 
 /** The runner's knobs, from the environment (JOB_*, SHUTDOWN_TIMEOUT_MS, `<PREFIX>_TIMEOUT_MS`, `<PREFIX>_LIMIT`). */
 export interface JobRunnerSettings {
