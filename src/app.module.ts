@@ -14,6 +14,7 @@ import { JobsModule } from './jobs/jobs.module.js';
 import { HealthModule } from './observability/health/health.module.js';
 import { LoggingModule, type LogStream } from './observability/logging/logging.module.js';
 import { MetricsModule } from './observability/metrics/metrics.module.js';
+import { AlertingModule } from './observability/alerting/alerting.module.js';
 
 /**
  * Every job the service runs: one line per job module (declared with `@JobModule`). Config variables,
@@ -45,6 +46,7 @@ export class AppModule {
         AssetsModule,
         HealthModule,
         MetricsModule,
+        AlertingModule,
         DashboardModule,
         ...jobs,
       ],

@@ -3,6 +3,7 @@ import { AssetPriceSchema } from '../assets/entities/asset-price.entity.js';
 import { AssetRankingSchema } from '../assets/entities/asset-ranking.entity.js';
 import { AssetSchema } from '../assets/entities/asset.entity.js';
 import { JobRunSchema } from '../jobs/job-run.entity.js';
+import { JobAlertSchema } from '../observability/alerting/job-alert.entity.js';
 
 /** Every entity of the service, listed explicitly (no folder discovery: the same list works from src and dist). */
 export const ENTITIES = [
@@ -11,4 +12,5 @@ export const ENTITIES = [
   AssetPriceSchema,
   AssetContractSchema,
   JobRunSchema,
+  JobAlertSchema,
 ];

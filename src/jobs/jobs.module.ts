@@ -53,6 +53,6 @@ import { JobsService } from './jobs.service.js';
       useFactory: () => PinoLogger.root,
     },
   ],
-  exports: [JobRunnerService, JobRegistry, JobSchedulerService, JobRunsRepository, JobTriggers],
+  exports: [JobRunnerService, JobRegistry, JobSchedulerService, JobRunsRepository, JobTriggers, JOB_CLOCK],
 })
 export class JobsModule {}

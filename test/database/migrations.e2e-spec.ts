@@ -25,6 +25,7 @@ describe('migrations', () => {
       'asset_prices',
       'asset_rankings',
       'assets',
+      'job_alerts',
       'job_runs',
       'mikro_orm_migrations',
     ]);

@@ -28,15 +28,29 @@ export function secretsOf(config: AppConfig): string[] {
     config.coingecko.apiKey,
     passwordOf(config.database.url),
     config.metrics.token,
+    ...webhookSecrets(config.alerts.webhookUrl),
   ].filter((secret): secret is string => typeof secret === 'string');
 }
 
-export type LogStream = 'stdout' | 'stderr';
+/** A webhook URL (Slack's, say) is a credential as a whole, and its path alone is one too. */
+function webhookSecrets(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const { pathname } = new URL(url);
+    return pathname.length > 1 ? [url, pathname] : [url];
+  } catch {
+    return [url];
+  }
+}
+
+/** stdout for the service, stderr for CLIs whose stdout is their output, or a stream of the caller's (tests). */
+export type LogStream = 'stdout' | 'stderr' | pino.DestinationStream;
 
 export function createLogDestination(
   config: AppConfig,
   stream: LogStream = 'stdout',
 ): pino.DestinationStream {
+  if (typeof stream !== 'string') return scrubSecrets(stream, secretsOf(config));
   const fd = stream === 'stdout' ? 1 : 2;
   const destination =
     config.log.format === 'pretty'

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { CoinGeckoModule } from '../../coingecko/coingecko.module.js';
 import { JobsModule } from '../../jobs/jobs.module.js';
+import { AlertingModule } from '../alerting/alerting.module.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
 @Module({
-  imports: [JobsModule, CoinGeckoModule],
+  imports: [JobsModule, CoinGeckoModule, AlertingModule],
   controllers: [MetricsController],
   providers: [MetricsService],
 })

@@ -6,6 +6,8 @@ import { describeFailure } from '../../jobs/job-errors.js';
 import { JobRegistry } from '../../jobs/job-registry.js';
 import { JobRunnerService, type RunEndEvent } from '../../jobs/job-runner.service.js';
 import { JobRunsRepository } from '../../jobs/job-runs.repository.js';
+import { registerAlertMetrics } from '../alerting/alert-metrics.js';
+import { AlertingService } from '../alerting/alerting.service.js';
 
 const COINGECKO_COUNTERS: Record<keyof EndpointStats, { name: string; help: string }> = {
   requests: { name: 'cpb_coingecko_requests_total', help: 'HTTP requests sent to CoinGecko (every attempt)' },
@@ -63,8 +65,10 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     jobRuns: JobRunsRepository,
     jobs: JobRegistry,
     coingecko: CoinGeckoClient,
+    alerting: AlertingService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'cpb_' });
+    registerAlertMetrics(this.registry, alerting);
     // prom-client calls collect() with the metric as `this`; these are what the callbacks need from here.
     // (the constructor's parameters are in scope there).
     const logger = this.logger;
