@@ -58,6 +58,7 @@ export class AssetsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listAssets',
     summary: 'List or search assets',
     description:
       'Assets by symbol (then CoinGecko id), cursor-paginated. `search` matches symbol prefix, name substring or CoinGecko id prefix, case-insensitively; exact symbol or CoinGecko id matches come first.',
@@ -73,7 +74,10 @@ export class AssetsController {
 
   @Get(':id')
   @ApiOperation({
+    operationId: 'getAsset',
     summary: 'One asset with its contracts, latest ranking and latest price',
+    description:
+      'The asset by id, with its token contracts, its latest ranking and its latest price (null when none).',
   })
   @ApiAssetId()
   @ApiOkResponse({ type: AssetDetailDto, description: 'The asset.' })
@@ -85,6 +89,7 @@ export class AssetsController {
 
   @Get(':id/prices')
   @ApiOperation({
+    operationId: 'listAssetPrices',
     summary: 'Price history of an asset',
     description:
       'Price observations newest first, optionally within `[from, to]` (both inclusive), cursor-paginated.',
@@ -111,6 +116,7 @@ export class AssetsController {
   @Patch(':id')
   @RequireAdmin()
   @ApiOperation({
+    operationId: 'updateAsset',
     summary: 'Track an asset (admin)',
     description:
       'Sets `is_tracked`: a tracked asset is priced by the price job even outside the top N of the latest ranking — how a portfolio asset gets priced. Answers the updated asset.',

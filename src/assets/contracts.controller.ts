@@ -14,6 +14,7 @@ export class ContractsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listContracts',
     summary: 'Look up a contract address on a chain, or list a chain’s contracts',
     description:
       'With `address`: the contract at that address (0 or 1 item). On an EVM chain, and for any `0x` + 40 hex digits address, the letter case does not matter; other addresses (Solana, Tron, …) must match exactly. `chain` is case-insensitive and accepts CoinGecko platform ids (`binance-smart-chain` = `bsc`). Without `address`: every contract of the chain by address, cursor-paginated. Each item carries its asset.',

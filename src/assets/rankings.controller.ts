@@ -14,6 +14,7 @@ export class RankingsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listRankings',
     summary: 'A daily market-cap ranking snapshot',
     description:
       'The snapshot of `date` (default: the latest one present) by rank, each row with its asset, cursor-paginated. A date without a snapshot answers 200 with no items; before any snapshot exists, `snapshot_date` is null.',

@@ -71,6 +71,7 @@ describe('ApiAuth', () => {
     return found;
   };
   // Swagger drops its default 2xx once any response is declared; the lead's routes declare their own.
+  // The JWKS-down 503 is not the decorator's: the document's completion adds it (src/http/openapi).
   const statuses = (op: OperationObject): string[] =>
     Object.keys(op.responses)
       .filter((s) => !s.startsWith('2'))
@@ -80,20 +81,20 @@ describe('ApiAuth', () => {
     expect(operation('/detected/open', 'get').security).toBeUndefined();
     expect(statuses(operation('/detected/open', 'get'))).toEqual([]);
     expect(operation('/detected/read', 'get').security).toEqual([{ bearer: [] }]);
-    expect(statuses(operation('/detected/read', 'get'))).toEqual(['401', '503']);
-    expect(statuses(operation('/detected/admin', 'post'))).toEqual(['401', '403', '503']);
-    expect(statuses(operation('/detected/trigger', 'post'))).toEqual(['401', '403', '429', '503']);
+    expect(statuses(operation('/detected/read', 'get'))).toEqual(['401']);
+    expect(statuses(operation('/detected/admin', 'post'))).toEqual(['401', '403']);
+    expect(statuses(operation('/detected/trigger', 'post'))).toEqual(['401', '403', '429']);
   });
 
   it('on a handler, documents what its options say', () => {
-    expect(statuses(operation('/explicit/read', 'get'))).toEqual(['401', '503']);
-    expect(statuses(operation('/explicit/trigger', 'post'))).toEqual(['401', '403', '429', '503']);
+    expect(statuses(operation('/explicit/read', 'get'))).toEqual(['401']);
+    expect(statuses(operation('/explicit/trigger', 'post'))).toEqual(['401', '403', '429']);
   });
 
   it('on both, documents a handler once (no duplicate security requirement)', () => {
     const admin = operation('/both/admin', 'post');
     expect(admin.security).toEqual([{ bearer: [] }]);
-    expect(statuses(admin)).toEqual(['401', '403', '503']);
+    expect(statuses(admin)).toEqual(['401', '403']);
   });
 
   it('shows the error body shape with examples', () => {
@@ -102,7 +103,7 @@ describe('ApiAuth', () => {
       headers: Record<string, unknown>;
     };
     expect(unauthorized.headers).toHaveProperty('WWW-Authenticate');
-    expect(unauthorized.content['application/json'].examples.expired.value).toEqual({
+    expect(unauthorized.content['application/json'].examples.Expired_JWT.value).toEqual({
       statusCode: 401,
       error: 'Unauthorized',
       message: 'Token expired',

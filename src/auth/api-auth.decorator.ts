@@ -1,14 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { GUARDS_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiServiceUnavailableResponse,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-  type SchemaObject,
-} from '@nestjs/swagger';
-import { BEARER_AUTH } from '../http/swagger.js';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { BEARER_AUTH } from '../http/openapi/complete-document.js';
+import { ApiErrorResponse, errorExample } from '../http/openapi/error-schemas.js';
 import { AUTH_MESSAGES } from './auth.errors.js';
 import { IS_PUBLIC } from './public.decorator.js';
 import { REQUIRE_ADMIN } from './require-admin.decorator.js';
@@ -24,26 +18,9 @@ export interface ApiAuthOptions {
 /** Marks a handler as documented, so a class-level `@ApiAuth()` does not document it twice. */
 const DOCUMENTED = 'auth:apiAuthDocumented';
 
-function errorSchema(statusCode: number, error: string, message: string): SchemaObject {
-  return {
-    type: 'object',
-    required: ['statusCode', 'error', 'message'],
-    properties: {
-      statusCode: { type: 'integer', example: statusCode },
-      error: { type: 'string', example: error },
-      message: { type: 'string', example: message },
-    },
-  };
-}
-
-const example = (summary: string, statusCode: number, error: string, message: string) => ({
-  summary,
-  value: { statusCode, error, message },
-});
-
 /**
  * Documents in OpenAPI what the global `BearerAuthGuard` (and `@TriggerThrottle()`) may answer: the bearer
- * scheme, 401, 503 (key set unavailable), 403 on `@RequireAdmin()` routes and 429 on `@TriggerThrottle()`
+ * scheme, 401, 403 on `@RequireAdmin()` routes and 429 on `@TriggerThrottle()`
  * routes. It only documents; protection comes from the guard and those decorators.
  *
  * Put it on the controller class: it documents each route handler that is not `@Public()`, detecting
@@ -86,9 +63,12 @@ function documentHandler(
 }
 
 function authResponses(options: Required<ApiAuthOptions>): Array<MethodDecorator & ClassDecorator> {
+  // The JWKS-down 503 is added to every bearer route by the document's completion, merged with the 503 a
+  // route may declare itself (a trigger's "shutting down").
   const decorators: Array<MethodDecorator & ClassDecorator> = [
     ApiBearerAuth(BEARER_AUTH),
-    ApiUnauthorizedResponse({
+    ApiErrorResponse({
+      status: 401,
       description:
         'No bearer token, a malformed `Authorization` header, or a token that is not accepted (the message says why: expired, not yet valid, wrong issuer or audience, bad signature, unknown key, refused algorithm). Carries `WWW-Authenticate: Bearer …`.',
       headers: {
@@ -98,45 +78,39 @@ function authResponses(options: Required<ApiAuthOptions>): Array<MethodDecorator
           schema: { type: 'string' },
         },
       },
-      content: {
-        'application/json': {
-          schema: errorSchema(401, 'Unauthorized', AUTH_MESSAGES.missingToken),
-          examples: {
-            missing: example('No token', 401, 'Unauthorized', AUTH_MESSAGES.missingToken),
-            malformed: example('Not "Bearer <token>"', 401, 'Unauthorized', AUTH_MESSAGES.malformedHeader),
-            invalid: example('Unknown static token', 401, 'Unauthorized', AUTH_MESSAGES.invalidToken),
-            expired: example('Expired JWT', 401, 'Unauthorized', AUTH_MESSAGES.expired),
-            audience: example('JWT for another API', 401, 'Unauthorized', AUTH_MESSAGES.audience),
-          },
-        },
-      },
-    }),
-    ApiServiceUnavailableResponse({
-      description:
-        "A JWT could not be checked because the identity provider's key set (`AUTH_JWKS_URL`) is unreachable; retry after `Retry-After` seconds. Static tokens are unaffected.",
-      headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } },
-      schema: errorSchema(503, 'Service Unavailable', AUTH_MESSAGES.keySetUnavailable),
+      examples: [
+        errorExample('No token', 401, AUTH_MESSAGES.missingToken),
+        errorExample('Not "Bearer <token>"', 401, AUTH_MESSAGES.malformedHeader),
+        errorExample('Unknown static token', 401, AUTH_MESSAGES.invalidToken),
+        errorExample('Expired JWT', 401, AUTH_MESSAGES.expired),
+        errorExample('JWT for another API', 401, AUTH_MESSAGES.audience),
+        errorExample('No token configured on the server', 401, AUTH_MESSAGES.notConfigured),
+      ],
     }),
   ];
   if (options.admin) {
     decorators.push(
-      ApiForbiddenResponse({
+      ApiErrorResponse({
+        status: 403,
         description: 'The token is valid but does not carry the admin role (`AUTH_ADMIN_ROLE`).',
-        schema: errorSchema(403, 'Forbidden', AUTH_MESSAGES.forbidden('admin')),
+        examples: [errorExample('Not an admin', 403, AUTH_MESSAGES.forbidden('admin'))],
       }),
     );
   }
   if (options.throttled) {
     decorators.push(
-      ApiTooManyRequestsResponse({
+      ApiErrorResponse({
+        status: 429,
         description:
           'More job triggers than `TRIGGER_RATE_LIMIT_PER_MINUTE` in the last minute with this token; nothing was run.',
-        headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
-        schema: errorSchema(
-          429,
-          'Too Many Requests',
-          'Too many job triggers: at most 10 per minute per token; retry in 42 s',
-        ),
+        headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } },
+        examples: [
+          errorExample(
+            'Too many triggers',
+            429,
+            'Too many job triggers: at most 10 per minute per token; retry in 42 s',
+          ),
+        ],
       }),
     );
   }

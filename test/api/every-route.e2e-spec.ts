@@ -108,6 +108,7 @@ describe('every route is authenticated', () => {
         'GET /api/v1/assets/{id}/prices',
         'GET /api/v1/rankings',
         'GET /api/v1/contracts',
+        'GET /api/v1/alerts',
       ].sort(),
     );
     for (const route of protectedRoutes()) {

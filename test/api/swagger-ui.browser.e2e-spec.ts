@@ -50,7 +50,7 @@ describe.skipIf(!HAS_CHROMIUM)('Swagger UI in a real browser (Chromium)', () => 
     await page.locator('.modal-ux button.authorize').first().click();
     await page.locator('.modal-ux button.btn-done').first().click();
 
-    const operation = page.locator('#operations-jobs-JobsController_collectTopCoins');
+    const operation = page.locator('#operations-jobs-collectTopCoins');
     await operation.locator('.opblock-summary').click();
     await operation.locator('button.try-out__btn').click();
     await operation.locator('textarea.body-param__text').fill('{"limit": 3}');

@@ -145,7 +145,7 @@ describe('HTTP conventions', () => {
       paths: Record<string, unknown>;
       components: { securitySchemes: Record<string, { type: string; scheme: string }> };
     };
-    expect(document.info.title).toBe('crypto-pocket-butler');
+    expect(document.info.title).toBe('Crypto Pocket Butler jobs service');
     expect(document.info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

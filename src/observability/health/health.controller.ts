@@ -1,9 +1,15 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '../../auth/public.decorator.js';
 import { MigrationsService } from '../../database/migrations.service.js';
+import {
+  ApiErrorResponse,
+  errorExample,
+  READINESS_ERROR,
+  schemaRef,
+} from '../../http/openapi/error-schemas.js';
 import { JobRunnerService } from '../../jobs/job-runner.service.js';
 
 const CHECK_TIMEOUT_MS = 3000;
@@ -22,33 +28,61 @@ export class HealthController {
 
   @Get('live')
   @HttpCode(200)
-  @ApiOperation({ summary: 'The process is up (no dependency is checked)' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary: 'The process is up (no dependency is checked)',
+    description:
+      'For a liveness probe: answers 200 as long as the process serves HTTP, even while it shuts down.',
+  })
+  @ApiOkResponse({
+    description: 'The process is up.',
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+      example: { status: 'ok' },
+    },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @ApiOperation({
+    operationId: 'getReadiness',
     summary: 'The database answers and every migration is applied (503 while shutting down)',
+    description:
+      'For a readiness probe: 200 when the database answers and no migration is pending; 503 (with the ' +
+      'failing check) otherwise, and from the moment the service starts shutting down, so that a load ' +
+      'balancer sends it no new traffic while it drains its jobs.',
   })
   @ApiOkResponse({
+    description: 'Ready: every check is up.',
     schema: {
+      type: 'object',
+      required: ['status', 'checks'],
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        checks: { type: 'object', additionalProperties: schemaRef('HealthCheck') },
+      },
       example: {
         status: 'ok',
         checks: { database: { status: 'up' }, migrations: { status: 'up', pending: [] } },
       },
     },
   })
-  @ApiServiceUnavailableResponse({
-    schema: {
-      example: {
-        statusCode: 503,
-        error: 'Service Unavailable',
-        message: 'database: connect ECONNREFUSED 127.0.0.1:5432',
+  @ApiErrorResponse({
+    status: 503,
+    schema: READINESS_ERROR,
+    description: 'Not ready: a check is down (the message names it), or the service is shutting down.',
+    examples: [
+      errorExample('Database down', 503, 'database: connect ECONNREFUSED 127.0.0.1:5432', {
         checks: { database: { status: 'down', message: 'connect ECONNREFUSED 127.0.0.1:5432' } },
-      },
-    },
+      }),
+      errorExample('Shutting down', 503, 'shutting down', {
+        checks: { shutdown: { status: 'down', message: 'shutting down' } },
+      }),
+    ],
   })
   async ready(): Promise<{ status: string; checks: Record<string, unknown> }> {
     // A replica that is draining its jobs should get no new traffic from a load balancer.

@@ -1,17 +1,12 @@
 import { Controller, Get, Headers, Res, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import {
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Public } from '../../auth/public.decorator.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { BEARER_AUTH } from '../../http/swagger.js';
+import { ApiErrorResponse, errorExample } from '../../http/openapi/error-schemas.js';
+import { METRICS_AUTH } from '../../http/swagger.js';
 import { MetricsService } from './metrics.service.js';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -35,11 +30,25 @@ export class MetricsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Prometheus metrics (needs `Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set)' })
-  @ApiBearerAuth(BEARER_AUTH)
-  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': {} } })
-  @ApiUnauthorizedResponse({
-    schema: { example: { statusCode: 401, error: 'Unauthorized', message: 'METRICS_TOKEN required' } },
+  @ApiOperation({
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics (needs `Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set)',
+    description:
+      'Prometheus text exposition: job runs, durations, items, running jobs, last success per job, ' +
+      'CoinGecko calls. Public unless `METRICS_TOKEN` is set; then only that token is accepted (not an API token).',
+  })
+  // Either no credential (METRICS_TOKEN unset) or the metrics token.
+  @ApiSecurity({})
+  @ApiSecurity(METRICS_AUTH)
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
+  @ApiErrorResponse({
+    status: 401,
+    description: '`METRICS_TOKEN` is set and the request does not carry it. Carries `WWW-Authenticate`.',
+    headers: { 'WWW-Authenticate': { description: '`Bearer realm="metrics"`', schema: { type: 'string' } } },
+    examples: [errorExample('No or wrong metrics token', 401, 'METRICS_TOKEN required')],
   })
   async scrape(
     @Headers('authorization') authorization: string | undefined,
