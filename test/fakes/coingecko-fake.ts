@@ -208,6 +208,7 @@ export class CoinGeckoFake {
   private rateWindow: number[] = [];
   private server: 'public' | 'pro';
   private requiredKey: string | undefined;
+  private held: Promise<void> | undefined;
 
   private constructor(
     private readonly httpServer: http.Server,
@@ -440,6 +441,16 @@ export class CoinGeckoFake {
     else this.restricted.delete(endpoint);
   }
 
+  /** Holds every answer until the returned function is called: a run stays mid-request as long as a test needs. */
+  holdAnswers(): () => void {
+    let release!: () => void;
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.held = undefined;
+      release();
+    };
+  }
+
   /** Clears faults, hooks, limits, latency and the request log; the data stays. */
   reset(): void {
     this.scripted.clear();
@@ -496,6 +507,7 @@ export class CoinGeckoFake {
       at: Date.now(),
     });
 
+    if (this.held) await this.held;
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     if (res.destroyed) return;
 

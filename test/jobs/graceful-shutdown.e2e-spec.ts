@@ -45,6 +45,11 @@ describe('graceful shutdown of the service process', () => {
     return { service, url };
   }
 
+  /** Polls until `check` holds: the test follows the process's state instead of guessing its timing. */
+  async function until(check: () => Promise<boolean> | boolean): Promise<void> {
+    while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   const trigger = (url: string, path: string, body: unknown) =>
     fetch(`${url}/api/v1/jobs/${path}`, {
       method: 'POST',
@@ -55,14 +60,16 @@ describe('graceful shutdown of the service process', () => {
   it('on SIGTERM: refuses new triggers with 503, lets the running job finish, then exits 0', async () => {
     const { service, url } = await start({ COINGECKO_API_KEY: CG_KEY });
     fake.requireKey(CG_KEY);
-    fake.latencyMs = 1500;
     fake.clearRequests();
+    // The job stays mid-request until released: no latency to outrun on a loaded machine.
+    const release = fake.holdAnswers();
     const accepted = await trigger(url, 'collect-top-coins?wait=false', { limit: 10 });
     expect(accepted.status).toBe(202);
     const { run_id: runId } = (await accepted.json()) as { run_id: string };
+    await until(() => fake.count('/coins/markets') === 1);
 
     service.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(async () => (await fetch(`${url}/health/ready`)).status === 503);
     const refused = await trigger(url, 'collect-prices', { limit: 1 });
     expect(refused.status).toBe(503);
     expect(await refused.json()).toEqual({
@@ -75,8 +82,8 @@ describe('graceful shutdown of the service process', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ message: 'shutting down' });
 
+    release();
     expect(await service.exited).toBe(0);
-    fake.latencyMs = 0;
     const [run] = await db.query(`select status, error from job_runs where id = $1`, [runId]);
     expect(run).toEqual({ status: 'succeeded', error: null });
     expect(service.output()).toContain('Waiting up to 30000 ms for 1 running job(s) to finish');
@@ -91,12 +98,15 @@ describe('graceful shutdown of the service process', () => {
 
   it('aborts jobs still running after SHUTDOWN_TIMEOUT_MS and records them abandoned, then exits 0', async () => {
     const { service, url } = await start({ SHUTDOWN_TIMEOUT_MS: '300' });
-    fake.latencyMs = 5000;
+    fake.clearRequests();
+    // Held until the process has exited: the run is still mid-request when the shutdown timeout aborts it.
+    const release = fake.holdAnswers();
     const accepted = await trigger(url, 'collect-top-coins?wait=false', { limit: 10 });
     const { run_id: runId } = (await accepted.json()) as { run_id: string };
+    await until(() => fake.count('/coins/markets') === 1);
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
-    fake.latencyMs = 0;
+    release();
     const [run] = await db.query(
       `select status, error, completed_at is not null as ended from job_runs where id = $1`,
       [runId],
