@@ -58,7 +58,7 @@ export function operationsOf(
     METHODS.filter((method) => (item as Json)[method]).map((method) => ({
       path,
       method,
-      operation: (item as Record<string, Operation>)[method] as Operation,
+      operation: (item as Record<string, Operation>)[method],
     })),
   );
 }
@@ -72,7 +72,7 @@ export function operationsOf(
  */
 export function completeDocument(document: OpenAPIObject, options: CompleteOptions): OpenAPIObject {
   const components = (document.components ??= {}) as Json;
-  components.schemas = { ...((components.schemas as Json | undefined) ?? {}), ...ERROR_SCHEMAS };
+  components.schemas = { ...(components.schemas ?? {}), ...ERROR_SCHEMAS };
   const seen = new Map<string, string>();
   const usedTags = new Set<string>();
   for (const { path, method, operation } of operationsOf(document)) {
