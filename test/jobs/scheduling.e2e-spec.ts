@@ -1,4 +1,4 @@
-import { Injectable, type INestApplicationContext, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Cron, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +8,8 @@ import { AuthModule } from '../../src/auth/auth.module.js';
 import { AppConfigModule } from '../../src/config/config.module.js';
 import { DatabaseModule } from '../../src/database/database.module.js';
 import { JOB_CLOCK } from '../../src/jobs/clock.js';
-import { JobRegistry } from '../../src/jobs/job-registry.js';
-import { JOBS_LOGGER } from '../../src/jobs/job-runner.service.js';
+import { JobHandler } from '../../src/jobs/framework/job-handler.decorator.js';
+import { JOBS_LOGGER, JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { JobSchedulerService } from '../../src/jobs/job-scheduler.service.js';
 import { JobsModule } from '../../src/jobs/jobs.module.js';
 import { LoggingModule } from '../../src/observability/logging/logging.module.js';
@@ -19,29 +19,27 @@ import { memoryLogger } from '../support/jobs.js';
 let now = new Date('2026-05-10T01:00:00Z');
 let topCoinsRuns = 0;
 
-/** Stands in for the collectors: the same `@Cron` shape, a job that only counts. */
+/** Stands in for the collectors: the same `@Cron` tick and `@JobHandler` shape, jobs that only count. */
 @Injectable()
-class StandInCollectors implements OnModuleInit {
-  constructor(
-    private readonly registry: JobRegistry,
-    private readonly scheduler: JobSchedulerService,
-  ) {}
+class StandInCollectors {
+  constructor(private readonly runner: JobRunnerService) {}
 
-  onModuleInit(): void {
-    this.registry.register(TOP_COINS_JOB, async () => {
-      topCoinsRuns += 1;
-    });
-    this.registry.register(PRICES_JOB, async () => undefined);
+  @JobHandler(TOP_COINS_JOB)
+  async collectTopCoins(): Promise<void> {
+    topCoinsRuns += 1;
   }
+
+  @JobHandler(PRICES_JOB)
+  async collectPrices(): Promise<void> {}
 
   @Cron(TOP_COINS_JOB.defaultSchedule, { name: TOP_COINS_JOB.key, timeZone: 'UTC', disabled: true })
   tickTopCoins(): Promise<void> {
-    return this.scheduler.onTick(TOP_COINS_JOB);
+    return this.runner.tick(TOP_COINS_JOB);
   }
 
   @Cron(PRICES_JOB.defaultSchedule, { name: PRICES_JOB.key, timeZone: 'UTC', disabled: true })
   tickPrices(): Promise<void> {
-    return this.scheduler.onTick(PRICES_JOB);
+    return this.runner.tick(PRICES_JOB);
   }
 }
 
@@ -54,14 +52,17 @@ describe('scheduling from config', () => {
     db = await createTestDatabase();
     const moduleRef = await Test.createTestingModule({
       imports: [
-        AppConfigModule.forRoot({
-          DATABASE_URL: db.url,
-          LOG_LEVEL: 'silent',
-          JOBS_CATCH_UP: 'false',
-          TOP_COINS_COLLECTION_SCHEDULE: '0 30 2 * * *',
-          PRICE_COLLECTION_ENABLED: 'false',
-          CONTRACT_ADDRESSES_COLLECTION_ENABLED: 'false',
-        }),
+        AppConfigModule.forRoot(
+          {
+            DATABASE_URL: db.url,
+            LOG_LEVEL: 'silent',
+            JOBS_CATCH_UP: 'false',
+            TOP_COINS_COLLECTION_SCHEDULE: '0 30 2 * * *',
+            PRICE_COLLECTION_ENABLED: 'false',
+            CONTRACT_ADDRESSES_COLLECTION_ENABLED: 'false',
+          },
+          [TOP_COINS_JOB, PRICES_JOB],
+        ),
         LoggingModule.forRoot(),
         DatabaseModule.forRoot(),
         ScheduleModule.forRoot(),
