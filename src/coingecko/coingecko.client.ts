@@ -20,6 +20,9 @@
  *   global(opts?)                        → GlobalMarket { totalMarketCapUsd, totalVolumeUsd, marketCapPercentage, updatedAt }
  *   coin(id, opts?)                      → CoinDetail { id, symbol, name, assetPlatformId, platforms, detailPlatforms }
  *       /coins/{id} with localization, tickers, market, community and developer data turned off.
+ *   marketChartRange(id, {from, to}, opts?) → MarketChart { prices, marketCaps, totalVolumes }
+ *       /coins/{id}/market_chart/range?vs_currency=usd&from=&to= (unix seconds, from floored, to rounded
+ *       up); CoinGecko picks the granularity (5-minutely for one day ending now, hourly up to 90 days).
  *   stats()                              → per-endpoint { requests, rateLimited, retries, failures, bytes, skippedItems }
  *
  * `onProgress(done, total)` in the options of marketsTop and marketsByIds reports after each page/batch.
@@ -44,6 +47,7 @@ import {
   coinDetailSchema,
   coinListItemSchema,
   globalSchema,
+  marketChartSchema,
   marketCoinSchema,
   parseList,
   parseObject,
@@ -59,6 +63,7 @@ import type {
   CoinListItem,
   EndpointStats,
   GlobalMarket,
+  MarketChart,
   MarketCoin,
   MarketsByIdsResult,
   PagedCallOptions,
@@ -209,6 +214,23 @@ export class CoinGeckoClient implements OnModuleInit {
     );
     if (skipped > 0) this.noteSkipped('/coins/{id}', path, skipped, []);
     return detail;
+  }
+
+  async marketChartRange(
+    id: string,
+    range: { from: Date; to: Date },
+    opts: CallOptions = {},
+  ): Promise<MarketChart> {
+    const from = Math.floor(range.from.getTime() / 1000);
+    const to = Math.ceil(range.to.getTime() / 1000);
+    if (id.trim() === '' || !(from <= to))
+      throw new RangeError(`no market chart range "${id}" ${from}..${to}`);
+    const endpoint = '/coins/{id}/market_chart/range';
+    const path = `/coins/${encodeURIComponent(id)}/market_chart/range`;
+    const params = { vs_currency: 'usd', from, to };
+    const parsed = await this.getObject(endpoint, path, params, marketChartSchema, 'a market chart', opts);
+    if (parsed.skipped > 0) this.noteSkipped(endpoint, path, parsed.skipped, []);
+    return parsed.chart;
   }
 
   /** Per-endpoint counters since start-up (a copy). */

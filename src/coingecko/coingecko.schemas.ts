@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { JsonNumber } from './coingecko.json.js';
 import type {
+  ChartPoint,
   CoinDetail,
   CoinListItem,
   DetailPlatform,
   GlobalMarket,
+  MarketChart,
   MarketCoin,
   ParsedList,
   PingResult,
@@ -163,6 +165,48 @@ export const coinDetailSchema = z
       },
       skipped,
     };
+  });
+
+/** `[unix_ms, amount]`: the time as a number (CoinGecko sends whole milliseconds), the amount as text. */
+const chartPoint = z.unknown().transform((raw, ctx): ChartPoint => {
+  const at = Array.isArray(raw) && raw[0] instanceof JsonNumber ? raw[0].value : Number.NaN;
+  if (!Array.isArray(raw) || raw.length < 2 || !Number.isFinite(at)) {
+    ctx.addIssue({ code: 'custom', message: `expected [unix_ms, amount], got ${describeJson(raw)}` });
+    return z.NEVER;
+  }
+  const value = decimal.safeParse(raw[1]);
+  if (!value.success) {
+    ctx.addIssue({ code: 'custom', message: value.error.issues[0]?.message ?? 'invalid amount' });
+    return z.NEVER;
+  }
+  return { at: Math.round(at), value: value.data };
+});
+
+const chartSeries = z.array(z.unknown());
+
+/**
+ * `/coins/{id}/market_chart/range`: `prices` must be a list (the rest may be missing, e.g. for a coin
+ * without market data); a malformed point is dropped and counted, the others are kept.
+ */
+export const marketChartSchema = z
+  .object({ prices: chartSeries, market_caps: chartSeries.nullish(), total_volumes: chartSeries.nullish() })
+  .transform((body): { chart: MarketChart; skipped: number } => {
+    let skipped = 0;
+    const points = (series: unknown[] | null | undefined): ChartPoint[] => {
+      const kept: ChartPoint[] = [];
+      for (const raw of series ?? []) {
+        const parsed = chartPoint.safeParse(raw);
+        if (parsed.success) kept.push(parsed.data);
+        else skipped++;
+      }
+      return kept;
+    };
+    const chart = {
+      prices: points(body.prices),
+      marketCaps: points(body.market_caps),
+      totalVolumes: points(body.total_volumes),
+    };
+    return { chart, skipped };
   });
 
 /** The body as a whole cannot be used (not a list, missing fields): a clear error, never retried. */

@@ -20,7 +20,8 @@ export interface PagedCallOptions extends CallOptions {
 }
 
 /** The endpoints the client calls; the keys of {@link CoinGeckoStats} and of `CoinGeckoError.endpoint`. */
-export type CoinGeckoEndpoint = '/ping' | '/coins/markets' | '/coins/list' | '/global' | '/coins/{id}';
+export type CoinGeckoEndpoint =
+  '/ping' | '/coins/markets' | '/coins/list' | '/global' | '/coins/{id}' | '/coins/{id}/market_chart/range';
 
 export const COINGECKO_ENDPOINTS: readonly CoinGeckoEndpoint[] = [
   '/ping',
@@ -28,6 +29,7 @@ export const COINGECKO_ENDPOINTS: readonly CoinGeckoEndpoint[] = [
   '/coins/list',
   '/global',
   '/coins/{id}',
+  '/coins/{id}/market_chart/range',
 ];
 
 /** One coin of `/coins/markets` (vs_currency=usd). */
@@ -99,6 +101,21 @@ export interface CoinDetail {
   platforms: Record<string, string | null>;
   /** Platform id → decimals and address. `{}` when CoinGecko sent none (older responses had no such key). */
   detailPlatforms: Record<string, DetailPlatform>;
+}
+
+/** One point of a market chart series. */
+export interface ChartPoint {
+  /** Unix time in milliseconds (CoinGecko's sample times are not aligned to the minute). */
+  at: number;
+  /** Decimal text as sent; `null` when CoinGecko sent null. */
+  value: string | null;
+}
+
+/** `/coins/{id}/market_chart/range?vs_currency=usd`: the three series, each in CoinGecko's order. */
+export interface MarketChart {
+  prices: ChartPoint[];
+  marketCaps: ChartPoint[];
+  totalVolumes: ChartPoint[];
 }
 
 export interface PingResult {

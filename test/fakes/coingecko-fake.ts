@@ -19,16 +19,28 @@
  * requireKey / server plan (10002 missing key, 10010 Pro key on the public host, 10011 Demo key on the Pro
  * host), restrictEndpoint (10005).
  * Introspection: count(endpoint?), requests, lastRequest(endpoint?) with path, query and headers.
+ * Market charts (`/coins/{id}/market_chart/range`, see market-chart.ts): generated from each coin's
+ * markets entry against the fake's clock (`now` option, setClock); setChartData(id, 'none') for a coin
+ * without data, dropChartSamples for a window without samples; an id not in the markets list is a 404.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  chartGranularity,
+  chartSampleTimes,
+  chartSeed,
+  chartValues,
+  numberOf,
+  type ChartValues,
+} from './market-chart.js';
 
 export const FIXTURES_DIR = join(import.meta.dirname, '..', 'fixtures', 'coingecko');
 
-export type FakeEndpoint = '/ping' | '/coins/markets' | '/coins/list' | '/global' | '/coins/{id}';
+export type FakeEndpoint =
+  '/ping' | '/coins/markets' | '/coins/list' | '/global' | '/coins/{id}' | '/coins/{id}/market_chart/range';
 
 /** JSON.rawJSON (Node ≥ 21): a number serialised exactly as written. Not in TypeScript's lib yet. */
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
@@ -161,6 +173,8 @@ export interface CoinGeckoFakeOptions {
   requireKey?: string;
   latencyMs?: number;
   rateLimit?: { limit: number; windowMs?: number };
+  /** The fake's "now" for market charts (which ranges end now); default the real clock. */
+  now?: () => Date;
 }
 
 const API_PREFIX = '/api/v3';
@@ -209,6 +223,9 @@ export class CoinGeckoFake {
   private server: 'public' | 'pro';
   private requiredKey: string | undefined;
   private held: Promise<void> | undefined;
+  private now: () => Date;
+  private readonly chartless = new Set<string>();
+  private readonly chartHoles = new Map<string, [number, number][]>();
 
   private constructor(
     private readonly httpServer: http.Server,
@@ -219,6 +236,7 @@ export class CoinGeckoFake {
     this.latencyMs = options.latencyMs ?? 0;
     this.server = options.server ?? 'public';
     this.requiredKey = options.requireKey;
+    this.now = options.now ?? (() => new Date());
     if (options.rateLimit) this.setRateLimit(options.rateLimit.limit, options.rateLimit.windowMs);
     const coins = options.coins;
     this.markets =
@@ -413,6 +431,33 @@ export class CoinGeckoFake {
     return () => {
       this.pageHooks.delete(hook);
     };
+  }
+
+  /** The clock market charts are answered against (a test's injected clock). */
+  setClock(now: () => Date): void {
+    this.now = now;
+  }
+
+  /** `'none'`: the coin answers empty series (CoinGecko has no chart for it); `'normal'` undoes it. */
+  setChartData(id: string, data: 'none' | 'normal'): void {
+    if (data === 'none') this.chartless.add(id);
+    else this.chartless.delete(id);
+  }
+
+  /** The coin's charts have no sample in `[fromMs, toMs]` (a hole in CoinGecko's own history). */
+  dropChartSamples(id: string, fromMs: number, toMs: number): void {
+    this.chartHoles.set(id, [...(this.chartHoles.get(id) ?? []), [fromMs, toMs]]);
+  }
+
+  /** The values a coin's chart holds at one sample time, as the fake writes them. */
+  chartValues(id: string, atMs: number): ChartValues | null {
+    const coin = this.markets[this.indexOf(id)];
+    const base = {
+      price: numberOf(coin.current_price),
+      marketCap: numberOf(coin.market_cap),
+      volume: numberOf(coin.total_volume),
+    };
+    return chartValues(base, chartSeed(id), atMs);
   }
 
   // ---- faults --------------------------------------------------------------------------------------
@@ -632,6 +677,8 @@ export class CoinGeckoFake {
       }
       case '/coins/{id}':
         return this.coinDetail(path.slice('/coins/'.length));
+      case '/coins/{id}/market_chart/range':
+        return this.marketChart(path.slice('/coins/'.length, -'/market_chart/range'.length), query);
       case '/coins/markets':
         return this.marketsPage(query);
     }
@@ -662,6 +709,29 @@ export class CoinGeckoFake {
       body: served,
       page: { page, perPage, ids, served: served.map((coin) => coin.id) },
     };
+  }
+
+  private marketChart(id: string, query: Record<string, string>): { status: number; body: unknown } {
+    if (!query.vs_currency) return { status: 422, body: { error: 'Missing parameter vs_currency' } };
+    const from = Number(query.from) * 1000;
+    const to = Number(query.to) * 1000;
+    if (!Number.isFinite(from) || !Number.isFinite(to) || query.from === '' || query.to === '') {
+      return { status: 422, body: { error: 'Invalid parameter from or to' } };
+    }
+    if (!this.markets.some((coin) => coin.id === id))
+      return { status: 404, body: { error: 'coin not found' } };
+    const series = { prices: [] as unknown[], market_caps: [] as unknown[], total_volumes: [] as unknown[] };
+    if (this.chartless.has(id) || to < from) return { status: 200, body: series };
+    const holes = this.chartHoles.get(id) ?? [];
+    for (const at of chartSampleTimes(chartGranularity(from, to, this.now().getTime()), from, to)) {
+      if (holes.some(([start, end]) => at >= start && at <= end)) continue;
+      const values = this.chartValues(id, at);
+      if (!values) continue;
+      series.prices.push([at, rawNumber(values.price)]);
+      series.market_caps.push([at, values.marketCap === null ? null : rawNumber(values.marketCap)]);
+      series.total_volumes.push([at, values.volume === null ? null : rawNumber(values.volume)]);
+    }
+    return { status: 200, body: series };
   }
 
   private coinDetail(id: string): { status: number; body: unknown } {
@@ -703,6 +773,7 @@ function endpointOf(path: string): FakeEndpoint | 'unknown' {
   if (path === '/ping' || path === '/coins/markets' || path === '/coins/list' || path === '/global')
     return path;
   if (/^\/coins\/[^/]+$/.test(path)) return '/coins/{id}';
+  if (/^\/coins\/[^/]+\/market_chart\/range$/.test(path)) return '/coins/{id}/market_chart/range';
   return 'unknown';
 }
 
