@@ -146,3 +146,22 @@ function authAdvice(code: number | undefined, plan: CoinGeckoPlan): string {
       return 'check COINGECKO_API_KEY and COINGECKO_API_PLAN';
   }
 }
+
+/**
+ * The month's `COINGECKO_MONTHLY_CALL_BUDGET` is spent: the request was not sent. Like every CoinGecko
+ * failure it is upstream (502 on the trigger, alertable) and not retried: nothing changes before the reset.
+ */
+export class CoinGeckoBudgetError extends Error {
+  override readonly name = 'CoinGeckoBudgetError';
+  readonly retryable = false as const;
+  readonly upstream = true as const;
+
+  constructor(
+    readonly budget: number,
+    readonly resetsAt: Date,
+  ) {
+    super(
+      `CoinGecko monthly call budget of ${budget} calls is used up (resets at ${resetsAt.toISOString().replace('.000Z', 'Z')})`,
+    );
+  }
+}

@@ -1,11 +1,8 @@
-import Bottleneck from 'bottleneck';
+import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-export interface RateLimiterOptions {
-  /** Requests allowed in any window of `windowMs`. */
-  limit: number;
-  windowMs: number;
-}
+import { currentRun } from '../jobs/run-context.js';
+import { CoinGeckoBudgetError } from './coingecko.errors.js';
+import type { SlotAnswer, SlotRequest } from './limiter/rate-limit.repository.js';
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it fires. */
 export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -20,107 +17,165 @@ export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<
   }
 }
 
+/** Where the limiter keeps its window: PostgreSQL (`RateLimitRepository`) or one process (`MemorySlotStore`). */
+export interface SlotStore {
+  reserveSlot(request: SlotRequest): Promise<SlotAnswer>;
+  uncount(request: { key: string; job: string; endpoint: string; now?: number }): Promise<void>;
+  hold(key: string, retryAfterMs: number, now?: number): Promise<void>;
+}
+
+export interface RateLimiterOptions {
+  store: SlotStore;
+  /** Requests allowed to start in any window of `windowMs` (the plan's figure, not divided by replicas). */
+  limit: number;
+  windowMs: number;
+  /** Added to the window so that latency and timer jitter never put request N+1 inside the upstream's window. */
+  marginMs: number;
+  /** Calls allowed per UTC month (null: no cap). */
+  monthlyBudget: number | null;
+  /** The row in `rate_limit_windows`. */
+  key?: string;
+  /** Tests inject time: the store then decides with this clock instead of the database's. */
+  now?: () => number;
+  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** The job a call is counted under when no run is executing it (e.g. a script using the client directly). */
+export const UNATTRIBUTED_JOB = 'unattributed';
+
+const DB_RETRY_FIRST_MS = 250;
+const DB_RETRY_MAX_MS = 5000;
+
 /**
- * One limiter for every CoinGecko request of the process, whatever job sends it: at most `limit`
- * requests start in any window of `windowMs` (a minute in production), first come first served.
+ * One CoinGecko rate limit and monthly budget for every replica on the database: at most `limit`
+ * requests start in any window of `windowMs + marginMs`, whichever replica sends them.
  *
- * Built on Bottleneck's reservoir (a bucket of `limit` tokens with a FIFO queue of waiters). Each token
- * is given back exactly one window after it was spent, rather than the bucket being refilled on a fixed
- * clock: a fixed refill lets a burst at the end of one window and another at the start of the next put
- * 2×limit requests inside one minute, twice what the plan allows. So the limiter never exceeds the plan,
- * and never makes a request wait when fewer than `limit` went out in the last window.
- *
- * A 429 with `Retry-After` holds every request (not just the one that got it) until that moment.
+ * Each request costs one statement (`RateLimitRepository.reserveSlot`) that reserves its start time in a
+ * sliding-window log, counts it for the month and checks the budget; the request then sleeps until its
+ * start time. Reservations are handed out in the order the statements take the row lock, so waiters are
+ * served first come, first served across replicas. A `Retry-After` is written to the same row and
+ * delays every later reservation on any replica. When the database cannot be reached the request waits
+ * and tries again; it is never sent without a reservation.
  */
 export class CoinGeckoRateLimiter {
   readonly limit: number;
   readonly windowMs: number;
-  private readonly bottleneck: Bottleneck;
-  private readonly refills = new Set<NodeJS.Timeout>();
+  readonly key: string;
+  private readonly logger = new Logger(CoinGeckoRateLimiter.name);
+  private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly clock: () => number;
   private heldUntil = 0;
   private closed = false;
+  private outage = false;
 
-  constructor(options: RateLimiterOptions) {
+  constructor(private readonly options: RateLimiterOptions) {
     if (!Number.isSafeInteger(options.limit) || options.limit < 1) {
       throw new RangeError(`rate limit must be a positive integer, got ${options.limit}`);
     }
     this.limit = options.limit;
     this.windowMs = options.windowMs;
-    this.bottleneck = new Bottleneck({ reservoir: options.limit, maxConcurrent: null });
+    this.key = options.key ?? 'coingecko';
+    this.wait = options.wait ?? abortableSleep;
+    this.clock = options.now ?? Date.now;
   }
 
   /**
-   * Waits for a token. Rejects with `signal.reason` when the signal fires first; a waiter that gives up
-   * leaves the queue without spending a token.
+   * Waits until this request may start. Rejects with `signal.reason` when the signal fires first, and
+   * with CoinGeckoBudgetError (nothing sent, nothing counted) when the month's budget is spent.
    */
-  async acquire(signal?: AbortSignal): Promise<void> {
+  async acquire(endpoint: string, signal?: AbortSignal): Promise<void> {
     if (this.closed) throw new Error('CoinGecko rate limiter is closed (the service is shutting down)');
     signal?.throwIfAborted();
-    await this.waitWhileHeld(signal);
-
-    let abandoned = false;
-    const granted = this.bottleneck.schedule(async () => {
-      if (abandoned) {
-        this.giveBack(0);
-        return;
-      }
-      this.giveBack(this.windowMs);
-    });
-    if (signal) {
-      let onAbort: (() => void) | undefined;
-      const aborted = new Promise<void>((resolve) => {
-        onAbort = () => {
-          abandoned = true;
-          resolve();
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-      // After an abort the queued entry still runs once; it then returns its token at once.
-      granted.catch(() => undefined);
-      try {
-        await Promise.race([granted, aborted]);
-      } finally {
-        if (onAbort) signal.removeEventListener('abort', onAbort);
-      }
-      signal.throwIfAborted();
-    } else {
-      await granted;
+    const job = currentRun()?.job ?? UNATTRIBUTED_JOB;
+    const answer = await this.reserve(job, endpoint, signal);
+    if (!answer.admitted) {
+      throw new CoinGeckoBudgetError(
+        this.options.monthlyBudget ?? 0,
+        nextMonthStart(answer.month, this.clock()),
+      );
     }
-    // A 429 may have arrived while this request queued.
-    await this.waitWhileHeld(signal);
+    try {
+      await this.wait(answer.waitMs, signal);
+      // A 429 seen by this replica while the request waited.
+      await this.waitWhileHeld(signal);
+    } catch (error) {
+      // Reserved and counted, but never sent: take the count back (the window slot stays spent, erring safe).
+      this.options.store
+        .uncount({ key: this.key, job, endpoint, now: this.options.now?.() })
+        .catch((failure: unknown) =>
+          this.logger.warn({ err: failure }, 'Could not uncount an unsent CoinGecko call'),
+        );
+      throw error;
+    }
   }
 
-  /** Makes every request wait until `epochMs` (from a `Retry-After`); never shortens an existing hold. */
-  holdUntil(epochMs: number): void {
-    this.heldUntil = Math.max(this.heldUntil, epochMs);
+  /** Every replica waits `retryAfterMs` (from a 429's `Retry-After`) before its next request starts. */
+  hold(retryAfterMs: number): void {
+    this.heldUntil = Math.max(this.heldUntil, this.clock() + retryAfterMs);
+    this.options.store
+      .hold(this.key, retryAfterMs, this.options.now?.())
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'Could not share a CoinGecko Retry-After with the other replicas'),
+      );
   }
 
-  /** Tokens available right now (for tests and diagnostics). */
-  async available(): Promise<number> {
-    return (await this.bottleneck.currentReservoir()) ?? this.limit;
-  }
-
-  /** Drops the queue and the refill timers (module shutdown). */
-  async close(): Promise<void> {
+  close(): void {
     this.closed = true;
-    for (const timer of this.refills) clearTimeout(timer);
-    this.refills.clear();
-    await this.bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined);
+  }
+
+  private async reserve(job: string, endpoint: string, signal?: AbortSignal): Promise<SlotAnswer> {
+    let delayMs = DB_RETRY_FIRST_MS;
+    for (;;) {
+      await this.waitWhileHeld(signal);
+      try {
+        const answer = await this.options.store.reserveSlot({
+          key: this.key,
+          limit: this.limit,
+          windowMs: this.windowMs + this.options.marginMs,
+          budget: this.options.monthlyBudget,
+          job,
+          endpoint,
+          now: this.options.now?.(),
+        });
+        if (this.outage) this.logger.log('CoinGecko rate limit reachable again in the database');
+        this.outage = false;
+        return answer;
+      } catch (error) {
+        signal?.throwIfAborted();
+        if (this.closed) throw error;
+        if (!this.outage) {
+          this.logger.warn(
+            { err: error },
+            `CoinGecko requests wait: the shared rate limit is unreachable in the database (${errorText(error)}); retrying`,
+          );
+        }
+        this.outage = true;
+        await this.wait(delayMs, signal);
+        delayMs = Math.min(delayMs * 2, DB_RETRY_MAX_MS);
+      }
+    }
   }
 
   private async waitWhileHeld(signal?: AbortSignal): Promise<void> {
-    for (let wait = this.heldUntil - Date.now(); wait > 0; wait = this.heldUntil - Date.now()) {
-      await abortableSleep(wait, signal);
+    // Again only if a later Retry-After arrived during the wait.
+    for (let waited = 0; this.heldUntil > waited;) {
+      waited = this.heldUntil;
+      const left = waited - this.clock();
+      if (left > 0) await this.wait(left, signal);
     }
   }
+}
 
-  private giveBack(afterMs: number): void {
-    if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.refills.delete(timer);
-      if (!this.closed) void this.bottleneck.incrementReservoir(1).catch(() => undefined);
-    }, afterMs);
-    timer.unref();
-    this.refills.add(timer);
-  }
+/** The instant a month's budget resets: 00:00 UTC on the first day of the next month. */
+export function nextMonthStart(month: string, fallbackNow: number): Date {
+  const match = /^(\d{4})-(\d{2})$/.exec(month);
+  const now = new Date(fallbackNow);
+  const [year, monthIndex] = match
+    ? [Number(match[1]), Number(match[2]) - 1]
+    : [now.getUTCFullYear(), now.getUTCMonth()];
+  return new Date(Date.UTC(year, monthIndex + 1, 1));
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

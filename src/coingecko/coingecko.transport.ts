@@ -101,7 +101,7 @@ export interface TransportResult {
 /**
  * The HTTP layer under CoinGeckoClient, on the axios instance of the module's own HttpService:
  *
- *   request interceptor   wait for the process-wide rate limiter; give the attempt its own deadline
+ *   request interceptor   wait for the cluster-wide rate limiter (and budget); give the attempt its own deadline
  *   axios                 keep-alive agent, every status accepted, no redirects, raw bytes
  *   response interceptor  classify the answer (coingecko.retry-policy.ts): JSON parsed keeping number
  *                         text, or an AttemptError saying what failed and whether it is transient
@@ -186,7 +186,7 @@ export class CoinGeckoTransport {
     this.axios.interceptors.request.use(async (config) => {
       const trace = config.coingecko;
       if (!trace) return config;
-      await this.limiter.acquire(trace.signal);
+      await this.limiter.acquire(trace.endpoint, trace.signal);
       config.signal = trace.startAttempt(this.settings.timeoutMs);
       this.stats.add(trace.endpoint, 'requests');
       return config;
@@ -263,7 +263,7 @@ export class CoinGeckoTransport {
     const failure = verdict.failure;
     if (failure.kind === 'rate_limited') {
       this.stats.add(trace.endpoint, 'rateLimited');
-      if (failure.retryAfterMs !== undefined) this.limiter.holdUntil(Date.now() + failure.retryAfterMs);
+      if (failure.retryAfterMs !== undefined) this.limiter.hold(failure.retryAfterMs);
     }
     throw new AttemptError(failure, response.config, response);
   }

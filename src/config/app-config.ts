@@ -31,6 +31,8 @@ export interface AppConfig {
     maxRetries: number;
     retryBaseMs: number;
     retryMaxMs: number;
+    /** Calls allowed per UTC month (`COINGECKO_MONTHLY_CALL_BUDGET`); null = no cap. */
+    monthlyCallBudget: number | null;
   };
   auth: {
     apiTokens: string[];

@@ -82,6 +82,7 @@ const baseShape = {
   COINGECKO_MAX_RETRIES: integer({ min: 0, max: 20, default: 4 }),
   COINGECKO_RETRY_BASE_MS: milliseconds({ min: 0, default: 1000 }),
   COINGECKO_RETRY_MAX_MS: milliseconds({ min: 0, default: 60_000 }),
+  COINGECKO_MONTHLY_CALL_BUDGET: integer({ min: 1, default: 0 }),
 
   API_TOKENS: apiTokens(),
   AUTH_JWKS_URL: httpUrl(),
@@ -217,6 +218,7 @@ function toAppConfig(env: ParsedEnv, jobs: Record<string, JobSettings>): AppConf
       maxRetries: env.COINGECKO_MAX_RETRIES,
       retryBaseMs: env.COINGECKO_RETRY_BASE_MS,
       retryMaxMs: env.COINGECKO_RETRY_MAX_MS,
+      monthlyCallBudget: env.COINGECKO_MONTHLY_CALL_BUDGET || null,
     },
     auth: {
       apiTokens: env.API_TOKENS,

@@ -3,8 +3,8 @@ import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
 import { createClient } from './coingecko-client.harness.js';
 
 /**
- * The process-wide limiter as the client uses it. Its timing over a window is measured in
- * src/coingecko/coingecko.rate-limiter.spec.ts (a short window); here, with the real one-minute window,
+ * The limiter as the client uses it (its window in memory here). Its timing is checked with injected time
+ * in src/coingecko/coingecko.rate-limiter.spec.ts; here, with the real one-minute window,
  * the point is what reaches CoinGecko: never more than COINGECKO_RATE_LIMIT_PER_MINUTE requests, from all
  * callers and retries together, and a waiting caller can always be aborted.
  */
@@ -97,7 +97,8 @@ describe('CoinGeckoClient: rate limit', () => {
       // Two pass, the third gets 429 with retry-after: 1 and succeeds on its retry a second later.
       expect(fake.count('/ping')).toBe(4);
       expect(Date.now() - start).toBeGreaterThanOrEqual(1000 - 5);
-      expect(Date.now() - start).toBeLessThan(2500);
+      // Not two windows (a loaded machine may add seconds, never a minute).
+      expect(Date.now() - start).toBeLessThan(30_000);
       expect(client.stats()['/ping']).toMatchObject({ requests: 4, rateLimited: 1, retries: 1 });
     } finally {
       await close();

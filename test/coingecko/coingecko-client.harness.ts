@@ -4,6 +4,8 @@ import { CoinGeckoClient } from '../../src/coingecko/coingecko.client.js';
 import { CoinGeckoModule } from '../../src/coingecko/coingecko.module.js';
 import { AppConfigModule } from '../../src/config/config.module.js';
 import type { Environment } from '../../src/config/environment.js';
+import { RateLimitRepository } from '../../src/coingecko/limiter/rate-limit.repository.js';
+import { MemorySlotStore } from '../../src/coingecko/limiter/memory-slot-store.js';
 
 /**
  * Retries that take milliseconds and a rate limit that never binds, so a spec waits only where it means
@@ -22,11 +24,17 @@ export interface ClientUnderTest {
   close(): Promise<void>;
 }
 
-/** A CoinGeckoClient built the way the service builds it (config + CoinGeckoModule), without the app. */
+/**
+ * A CoinGeckoClient built the way the service builds it (config + CoinGeckoModule), without the app and
+ * without a database: the limit's window lives in this process (`MemorySlotStore`, the same algorithm as
+ * the SQL; test/coingecko/shared-rate-limit.e2e-spec.ts covers the database).
+ */
 export async function createClient(env: Environment, logger?: LoggerService): Promise<ClientUnderTest> {
   const builder = Test.createTestingModule({
     imports: [AppConfigModule.forRoot({ ...FAST_ENV, ...env }), CoinGeckoModule],
-  });
+  })
+    .overrideProvider(RateLimitRepository)
+    .useValue(new MemorySlotStore());
   if (logger) builder.setLogger(logger);
   const moduleRef = await builder.compile();
   await moduleRef.init();

@@ -1,0 +1,160 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+
+/** Epoch milliseconds: the caller's (tests inject time) or the database clock, read after the row lock. */
+function nowMs(injected: number | undefined): RawBuilder<number> {
+  return injected === undefined
+    ? sql<number>`floor(extract(epoch from clock_timestamp()) * 1000)::bigint`
+    : sql<number>`${injected}::bigint`;
+}
+
+export interface SlotRequest {
+  key: string;
+  /** Requests allowed to start in any window. */
+  limit: number;
+  /** The window, safety margin included. */
+  windowMs: number;
+  /** Refuse the slot when this month's total has reached it (null: no cap). */
+  budget: number | null;
+  job: string;
+  endpoint: string;
+  now?: number;
+}
+
+export type SlotAnswer =
+  | { admitted: true; waitMs: number; monthCalls: number }
+  | { admitted: false; monthCalls: number; month: string };
+
+export interface ThrottleRequest {
+  key: string;
+  limit: number;
+  windowMs: number;
+  now?: number;
+}
+
+export type ThrottleAnswer = { admitted: true; stamp: number } | { admitted: false; retryAfterMs: number };
+
+interface SlotRow {
+  wait_ms: string;
+  month_calls: string;
+}
+
+/**
+ * The SQL of the shared limits (`rate_limit_windows`, `coingecko_calls`). Each decision is one
+ * statement: `INSERT … ON CONFLICT DO UPDATE` locks the limit's row and computes from its latest version,
+ * so concurrent replicas are serialised by PostgreSQL and none can read a stale window or month total.
+ * The same statements run on embedded PGlite.
+ */
+@Injectable()
+export class RateLimitRepository {
+  constructor(private readonly orm: MikroORM) {}
+
+  private db(): Kysely<unknown> {
+    return this.orm.em.fork().getKysely<unknown>();
+  }
+
+  /**
+   * Reserves the start time of one request, FIFO: the latest of now, the hold, the last reserved start
+   * and (when the log is full) the N-th last start plus the window — so no window of `windowMs` ever
+   * holds more than `limit` starts. In the same statement it adds the call to this month's total and to
+   * `coingecko_calls`, unless the budget is spent: then nothing is reserved or counted.
+   */
+  async reserveSlot(request: SlotRequest): Promise<SlotAnswer> {
+    const { key, limit, windowMs, budget } = request;
+    const now = nowMs(request.now);
+    const month = sql`(date_trunc('month', to_timestamp(${now} / 1000.0) at time zone 'UTC'))::date`;
+    const w = sql.ref('w');
+    const n = sql`cardinality(${w}.starts)`;
+    const start = sql`greatest(${now}, ${w}.held_until, ${w}.starts[${n}],
+        case when ${n} >= ${limit} then ${w}.starts[${n} - ${limit} + 1] + ${windowMs} end)`;
+    const { rows } = await sql<SlotRow>`
+      with reserved as (
+        insert into rate_limit_windows as ${w} (key, starts, month, month_calls, updated_at)
+        values (${key}, array[${now}], ${month}, 1, now())
+        on conflict (key) do update set
+          starts = ${w}.starts[greatest(1, ${n} - ${limit} + 2):] || ${start},
+          month_calls = case when ${w}.month = ${month} then ${w}.month_calls + 1 else 1 end,
+          month = ${month},
+          updated_at = now()
+        where ${budget}::bigint is null
+           or (case when ${w}.month = ${month} then ${w}.month_calls else 0 end) < ${budget}::bigint
+        returning ${w}.starts[cardinality(${w}.starts)] - ${now} as wait_ms, ${w}.month_calls, ${w}.month
+      ), counted as (
+        insert into coingecko_calls (month, job_key, endpoint, calls)
+        select month, ${request.job}, ${request.endpoint}, 1 from reserved
+        on conflict (month, job_key, endpoint) do update set calls = coingecko_calls.calls + 1
+      )
+      select wait_ms, month_calls from reserved`.execute(this.db());
+    const row = rows[0];
+    if (row)
+      return {
+        admitted: true,
+        waitMs: Math.max(0, Number(row.wait_ms)),
+        monthCalls: Number(row.month_calls),
+      };
+    const state = await sql<{ month_calls: string; month: string }>`
+      select month_calls, to_char(${month}, 'YYYY-MM') as month
+      from rate_limit_windows where key = ${key}`.execute(this.db());
+    return {
+      admitted: false,
+      monthCalls: Number(state.rows[0]?.month_calls ?? 0),
+      month: state.rows[0]?.month ?? '',
+    };
+  }
+
+  /** Takes back a reserved call that was never sent (its job gave up while it waited). */
+  async uncount(request: { key: string; job: string; endpoint: string; now?: number }): Promise<void> {
+    const month = sql`(date_trunc('month', to_timestamp(${nowMs(request.now)} / 1000.0) at time zone 'UTC'))::date`;
+    await sql`
+      with window_row as (
+        update rate_limit_windows set month_calls = greatest(0, month_calls - 1)
+        where key = ${request.key} and month = ${month}
+      )
+      update coingecko_calls set calls = greatest(0, calls - 1)
+      where month = ${month} and job_key = ${request.job} and endpoint = ${request.endpoint}`.execute(
+      this.db(),
+    );
+  }
+
+  /** Holds every later reservation until `retryAfterMs` from now (never shortens a longer hold). */
+  async hold(key: string, retryAfterMs: number, now?: number): Promise<void> {
+    const until = sql`${nowMs(now)} + ${Math.max(0, Math.ceil(retryAfterMs))}::bigint`;
+    await sql`
+      insert into rate_limit_windows as w (key, held_until) values (${key}, ${until})
+      on conflict (key) do update set held_until = greatest(w.held_until, excluded.held_until), updated_at = now()`.execute(
+      this.db(),
+    );
+  }
+
+  /**
+   * Admits one request now if fewer than `limit` were admitted in the last `windowMs`; otherwise says
+   * when the oldest of them leaves the window. Refusals change nothing.
+   */
+  async tryAcquire(request: ThrottleRequest): Promise<ThrottleAnswer> {
+    const { key, limit, windowMs } = request;
+    const now = nowMs(request.now);
+    const w = sql.ref('w');
+    const n = sql`cardinality(${w}.starts)`;
+    const { rows } = await sql<{ stamp: string }>`
+      insert into rate_limit_windows as ${w} (key, starts) values (${key}, array[${now}])
+      on conflict (key) do update set
+        starts = ${w}.starts[greatest(1, ${n} - ${limit} + 2):] || greatest(${now}, ${w}.starts[${n}]),
+        updated_at = now()
+      where ${n} < ${limit} or ${w}.starts[${n} - ${limit} + 1] <= ${now} - ${windowMs}
+      returning ${w}.starts[cardinality(${w}.starts)] as stamp`.execute(this.db());
+    if (rows[0]) return { admitted: true, stamp: Number(rows[0].stamp) };
+    const state = await sql<{ retry_after_ms: string }>`
+      select starts[cardinality(starts) - ${limit} + 1] + ${windowMs} - ${now} as retry_after_ms
+      from rate_limit_windows where key = ${key}`.execute(this.db());
+    return { admitted: false, retryAfterMs: Math.max(1, Number(state.rows[0]?.retry_after_ms ?? windowMs)) };
+  }
+
+  /** Gives back an admission (`stamp` from `tryAcquire`), e.g. for a request that turned out invalid. */
+  async release(key: string, stamp: number): Promise<void> {
+    await sql`
+      update rate_limit_windows
+      set starts = starts[:array_position(starts, ${stamp}::bigint) - 1] || starts[array_position(starts, ${stamp}::bigint) + 1:]
+      where key = ${key} and array_position(starts, ${stamp}::bigint) is not null`.execute(this.db());
+  }
+}
