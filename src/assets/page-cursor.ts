@@ -1,12 +1,16 @@
+import {
+  decodeCursor as decode,
+  encodeCursor as encode,
+  isCursorText as isText,
+  isMaybeEmptyCursorText,
+  isUuid,
+  MAX_CURSOR_LENGTH,
+} from '../http/keyset-cursor.js';
 import { isCalendarDate, parseIsoTimestamp } from './iso-time.js';
 
-/**
- * Opaque keyset cursors: base64url of a JSON array `[kind, ...position]`, where the position is the sort
- * key of the last row of the page. The next page starts strictly after it, so pages neither skip nor
- * repeat rows while rows are added or removed elsewhere, and deep pages cost what the first one does
- * (no OFFSET). Decoding checks the kind and every value's shape: a cursor of one list is refused by
- * another, and nothing a client invents reaches SQL unchecked.
- */
+export { MAX_CURSOR_LENGTH };
+
+/** The read API's cursors, in the API's one keyset cursor format (`http/keyset-cursor.ts`). */
 
 /** `/assets`: `(bucket, symbol, coingecko_id)`; bucket 0 = exact symbol/id match of the search, 1 = other. */
 export interface AssetCursor {
@@ -42,39 +46,7 @@ export interface ContractCursor {
   contractAddress: string;
 }
 
-/** A cursor over this length is not one we issued (they hold one row's sort key). */
-export const MAX_CURSOR_LENGTH = 2048;
-
-const MAX_TEXT = 1000;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const MICROSECOND_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-
-function encode(kind: string, position: readonly Json[]): string {
-  return Buffer.from(JSON.stringify([kind, ...position]), 'utf8').toString('base64url');
-}
-
-/** The position of a cursor of `kind`, or undefined when it is not one (wrong kind, length, encoding, JSON). */
-function decode(kind: string, cursor: string, arity: number): unknown[] | undefined {
-  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) return undefined;
-  const bytes = Buffer.from(cursor, 'base64url');
-  // Buffer decoding is lenient (it ignores trailing bits); only the canonical spelling is ours.
-  if (bytes.toString('base64url') !== cursor) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== arity + 1 || parsed[0] !== kind) return undefined;
-  return parsed.slice(1) as unknown[];
-}
-
-// PostgreSQL text cannot hold NUL: a cursor carrying one was not issued by us.
-const isText = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT && !value.includes('\u0000');
 
 export const assetCursor = {
   encode: (position: AssetCursor): string =>
@@ -83,7 +55,7 @@ export const assetCursor = {
     const values = decode('assets', cursor, 3);
     if (!values) return undefined;
     const [bucket, symbol, coingeckoId] = values;
-    if ((bucket !== 0 && bucket !== 1) || typeof symbol !== 'string' || symbol.length > MAX_TEXT) {
+    if ((bucket !== 0 && bucket !== 1) || !isMaybeEmptyCursorText(symbol)) {
       return undefined;
     }
     if (!isText(coingeckoId)) return undefined;
@@ -115,7 +87,7 @@ export const rankingCursor = {
     if (typeof snapshotDate !== 'string' || !isCalendarDate(snapshotDate)) return undefined;
     // `rank` is an int4 column: anything outside its range is not a rank we returned.
     if (typeof rank !== 'number' || !Number.isInteger(rank) || Math.abs(rank) > 2 ** 31 - 1) return undefined;
-    if (!isText(source) || typeof assetId !== 'string' || !UUID.test(assetId)) return undefined;
+    if (!isText(source) || !isUuid(assetId)) return undefined;
     return { snapshotDate, rank, source, assetId };
   },
 };

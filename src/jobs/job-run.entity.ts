@@ -55,7 +55,19 @@ export const JobRunSchema = defineEntity({
   ],
   indexes: [
     { name: 'job_runs_started_at_id_index', properties: ['startedAt', 'id'] },
-    { name: 'job_runs_job_key_started_at_index', properties: ['jobKey', 'startedAt'] },
+    {
+      name: 'job_runs_job_key_started_at_id_index',
+      columns: [
+        { name: 'job_key' },
+        { name: 'started_at', sort: 'desc' },
+        { name: 'id', sort: 'desc' },
+      ],
+    },
+    {
+      name: 'job_runs_last_success_index',
+      columns: [{ name: 'job_key' }, { name: 'completed_at', sort: 'desc' }],
+      where: `status = 'succeeded'`,
+    },
   ],
 });
 

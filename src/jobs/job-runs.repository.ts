@@ -58,14 +58,6 @@ export interface RunOutcome {
   progress: JobProgress | null;
 }
 
-export interface RunListQuery {
-  jobKey?: string;
-  status?: JobRunStatus;
-  limit: number;
-  /** Keyset cursor: the `(started_at, id)` of the last row of the previous page. */
-  before?: { startedAt: Date; id: string };
-}
-
 type Row = Record<string, unknown>;
 
 /**
@@ -312,45 +304,5 @@ export class JobRunsRepository {
       [jobKey],
     );
     return rows.length > 0;
-  }
-
-  async list(query: RunListQuery): Promise<JobRunRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.jobKey) {
-      where.push('job_key = ?');
-      params.push(query.jobKey);
-    }
-    if (query.status) {
-      where.push('status = ?');
-      params.push(query.status);
-    }
-    if (query.before) {
-      where.push('(started_at, id) < (?::timestamptz, ?::uuid)');
-      params.push(query.before.startedAt.toISOString(), query.before.id);
-    }
-    params.push(query.limit);
-    const rows = await this.query(
-      `select ${COLUMNS} from job_runs ${where.length ? `where ${where.join(' and ')}` : ''}
-        order by started_at desc, id desc limit ?`,
-      params,
-    );
-    return rows.map(toRecord);
-  }
-
-  /** When each job last succeeded (any replica), for monitoring. */
-  async lastSuccessPerJob(): Promise<Map<string, Date>> {
-    const rows = await this.query(
-      `select job_key, max(completed_at) as completed_at from job_runs where status = 'succeeded' group by job_key`,
-    );
-    return new Map(rows.map((row) => [String(row.job_key), toDate(row.completed_at)]));
-  }
-
-  /** The newest run of each job key. */
-  async latestPerJob(): Promise<Map<string, JobRunRecord>> {
-    const rows = await this.query(
-      `select distinct on (job_key) ${COLUMNS} from job_runs order by job_key, started_at desc, id desc`,
-    );
-    return new Map(rows.map((row) => [String(row.job_key), toRecord(row)]));
   }
 }

@@ -16,7 +16,7 @@ import {
   type JobRunnerSettings,
   type StartOutcome,
 } from './job-runner.service.js';
-import { JobRunsRepository, type JobRunRecord } from './job-runs.repository.js';
+import { JobRunsRepository } from './job-runs.repository.js';
 
 export interface SchedulerSettings extends JobRunnerSettings {
   catchUp: boolean;
@@ -28,7 +28,6 @@ export interface ScheduledJobView {
   enabled: boolean;
   schedule: string;
   nextRunAt: Date | null;
-  lastRun: JobRunRecord | null;
 }
 
 /**
@@ -149,9 +148,8 @@ export class JobSchedulerService implements BeforeApplicationShutdown {
     }
   }
 
-  /** Each registered job's schedule and latest run (GET /jobs). */
+  /** Each registered job's schedule (GET /jobs; its latest run comes from the run history). */
   async describe(): Promise<ScheduledJobView[]> {
-    const latest = await this.runs.latestPerJob();
     return this.registry.all().map(({ definition }) => {
       const settings = this.settingsOf(definition.key);
       const enabled = settings?.enabled ?? false;
@@ -162,7 +160,6 @@ export class JobSchedulerService implements BeforeApplicationShutdown {
         enabled,
         schedule,
         nextRunAt: enabled && !this.stopped ? nextFire(schedule, this.clock.now()) : null,
-        lastRun: latest.get(definition.key) ?? null,
       };
     });
   }

@@ -8,6 +8,7 @@ import { JobDiscovery } from './framework/job-discovery.js';
 import { JobTriggers } from './framework/trigger-controller.js';
 import { JobRegistry } from './job-registry.js';
 import { JOB_RUNNER_SETTINGS, JOBS_LOGGER, JobRunnerService } from './job-runner.service.js';
+import { JobRunsReadRepository } from './history/job-runs.read-repository.js';
 import { JobRunsRepository } from './job-runs.repository.js';
 import { JobSchedulerService, type SchedulerSettings } from './job-scheduler.service.js';
 import { JobsController } from './jobs.controller.js';
@@ -25,6 +26,7 @@ import { JobsService } from './jobs.service.js';
     JobTriggers,
     JobsService,
     JobRunsRepository,
+    JobRunsReadRepository,
     JobRegistry,
     JobRunnerService,
     JobSchedulerService,
@@ -53,6 +55,14 @@ import { JobsService } from './jobs.service.js';
       useFactory: () => PinoLogger.root,
     },
   ],
-  exports: [JobRunnerService, JobRegistry, JobSchedulerService, JobRunsRepository, JobTriggers, JOB_CLOCK],
+  exports: [
+    JobRunnerService,
+    JobRegistry,
+    JobSchedulerService,
+    JobRunsRepository,
+    JobRunsReadRepository,
+    JobTriggers,
+    JOB_CLOCK,
+  ],
 })
 export class JobsModule {}

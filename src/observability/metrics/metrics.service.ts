@@ -5,7 +5,7 @@ import { COINGECKO_ENDPOINTS, type EndpointStats } from '../../coingecko/coingec
 import { describeFailure } from '../../jobs/job-errors.js';
 import { JobRegistry } from '../../jobs/job-registry.js';
 import { JobRunnerService, type RunEndEvent } from '../../jobs/job-runner.service.js';
-import { JobRunsRepository } from '../../jobs/job-runs.repository.js';
+import { JobRunsReadRepository } from '../../jobs/history/job-runs.read-repository.js';
 import { registerAlertMetrics } from '../alerting/alert-metrics.js';
 import { AlertingService } from '../alerting/alerting.service.js';
 
@@ -62,7 +62,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly runner: JobRunnerService,
-    jobRuns: JobRunsRepository,
+    history: JobRunsReadRepository,
     jobs: JobRegistry,
     coingecko: CoinGeckoClient,
     alerting: AlertingService,
@@ -91,7 +91,9 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       async collect() {
         this.reset();
         try {
-          for (const [job, at] of await jobRuns.lastSuccessPerJob()) this.set({ job }, at.getTime() / 1000);
+          // One index probe per registered job, never a scan of the history.
+          const keys = jobs.all().map(({ definition }) => definition.key);
+          for (const [job, at] of await history.lastSuccessPerJob(keys)) this.set({ job }, at);
         } catch (error) {
           logger.warn({ err: error }, `Could not read the last successes: ${describeFailure(error)}`);
         }

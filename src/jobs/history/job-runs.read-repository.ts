@@ -1,0 +1,96 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { JobRunStatus } from '../job-run.entity.js';
+import type { RunCursor } from './run-cursor.js';
+import type { RunViewRow } from './run-view.js';
+
+export interface RunHistoryQuery {
+  jobKey?: string;
+  status?: JobRunStatus;
+  limit: number;
+  /** Keyset position: the `(started_at, id)` of the last row of the previous page. */
+  before?: RunCursor;
+}
+
+const msUtc = (column: string): string =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const usUtc = (column: string): string =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** What a run view shows, and nothing else (no cancel or queue bookkeeping), in its wire shape. */
+const VIEW_COLUMNS =
+  sql.raw(`r.id, r.job_key, r.job_name, r.trigger, ${msUtc('r.scheduled_for')} as scheduled_for,
+  r.status, r.attempts, r.params, ${usUtc('r.started_at')} as started_at, ${msUtc('r.completed_at')} as completed_at,
+  r.duration_ms, ${msUtc('r.heartbeat_at')} as heartbeat_at, r.owner, r.items_processed, r.items_created,
+  r.items_updated, r.items_skipped, r.custom, r.progress, r.error`);
+
+const and = (conditions: RawBuilder<unknown>[]): RawBuilder<unknown> =>
+  conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `);
+
+/**
+ * The reads of the run history (the API, the dashboard, `/metrics`). Every query is one index range or
+ * one index probe per job, whatever the size of the history: the list follows `(started_at, id)`, the
+ * latest run of each job is a lateral lookup on `(job_key, started_at desc, id desc)` and the last success
+ * one on the partial `(job_key, completed_at desc) where status = 'succeeded'` index. The coordination
+ * writes (claims, heartbeats, outcomes) stay in `JobRunsRepository`.
+ */
+@Injectable()
+export class JobRunsReadRepository {
+  constructor(private readonly orm: MikroORM) {}
+
+  /** A fork per call: these reads need no identity map, and the global context is off by design. */
+  private db(): Kysely<unknown> {
+    return this.orm.em.fork().getKysely<unknown>();
+  }
+
+  /** Newest first; `limit` rows at most. */
+  async list(query: RunHistoryQuery): Promise<RunViewRow[]> {
+    const filters: RawBuilder<unknown>[] = [];
+    if (query.jobKey !== undefined) filters.push(sql`r.job_key = ${query.jobKey}`);
+    if (query.status !== undefined) filters.push(sql`r.status = ${query.status}`);
+    if (query.before) {
+      filters.push(
+        sql`(r.started_at, r.id) < (${query.before.startedAt}::timestamptz, ${query.before.id}::uuid)`,
+      );
+    }
+    const { rows } = await sql<RunViewRow>`
+      select ${VIEW_COLUMNS} from job_runs r where ${and(filters)}
+       order by r.started_at desc, r.id desc
+       limit ${query.limit}`.execute(this.db());
+    return rows;
+  }
+
+  async get(id: string): Promise<RunViewRow | undefined> {
+    const { rows } = await sql<RunViewRow>`
+      select ${VIEW_COLUMNS} from job_runs r where r.id = ${id}::uuid`.execute(this.db());
+    return rows[0];
+  }
+
+  /** The newest run of each of `jobKeys` (absent for a job that never ran): one index probe per job. */
+  async latestPerJob(jobKeys: readonly string[]): Promise<Map<string, RunViewRow>> {
+    if (jobKeys.length === 0) return new Map();
+    const { rows } = await sql<RunViewRow>`
+      select r.* from unnest(${[...jobKeys]}::text[]) as k(job_key)
+       cross join lateral (
+         select ${VIEW_COLUMNS} from job_runs r
+          where r.job_key = k.job_key
+          order by r.started_at desc, r.id desc
+          limit 1
+       ) r`.execute(this.db());
+    return new Map(rows.map((row) => [row.job_key, row]));
+  }
+
+  /** When each of `jobKeys` last succeeded, as Unix seconds (absent when it never did). */
+  async lastSuccessPerJob(jobKeys: readonly string[]): Promise<Map<string, number>> {
+    if (jobKeys.length === 0) return new Map();
+    const { rows } = await sql<{ job_key: string; at: number | null }>`
+      select k.job_key,
+             (select extract(epoch from max(r.completed_at))::float8 from job_runs r
+               where r.job_key = k.job_key and r.status = 'succeeded') as at
+        from unnest(${[...jobKeys]}::text[]) as k(job_key)`.execute(this.db());
+    const result = new Map<string, number>();
+    for (const row of rows) if (row.at !== null) result.set(row.job_key, row.at);
+    return result;
+  }
+}
