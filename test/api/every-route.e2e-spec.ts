@@ -102,6 +102,7 @@ describe('every route is authenticated', () => {
         'GET /api/v1/jobs',
         'GET /api/v1/jobs/runs',
         'GET /api/v1/jobs/runs/{id}',
+        'POST /api/v1/jobs/runs/{id}/cancel',
         'GET /api/v1/assets',
         'GET /api/v1/assets/{id}',
         'PATCH /api/v1/assets/{id}',

@@ -1,20 +1,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { previousFire, slotForTick } from '../../src/jobs/cron-slots.js';
-import type { JobDefinition } from '../../src/jobs/job-definition.js';
-import { limitLabel } from '../../src/jobs/job-definition.js';
+import { defineJob, type JobDefinition } from '../../src/jobs/job-definition.js';
 import type { JobFunction } from '../../src/jobs/job-context.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createRunnerInstance, sleep, type RunnerInstance } from '../support/jobs.js';
 
-const definition = (key: string, dependsOn: string[] = [], schedule = '0 */15 * * * *'): JobDefinition => ({
-  key,
-  envPrefix: key.toUpperCase(),
-  defaultSchedule: schedule,
-  defaultLimit: 10,
-  limit: { min: 1, max: 100, nullable: false },
-  dependsOn,
-  label: (params) => limitLabel(key, params),
-});
+const definition = (key: string, dependsOn: string[] = [], schedule = '0 */15 * * * *'): JobDefinition =>
+  defineJob({
+    key,
+    description: `test job ${key}`,
+    envPrefix: key.toUpperCase(),
+    schedule,
+    limit: { default: 10, min: 1, max: 100, nullable: false },
+    dependsOn: dependsOn.map((dependency) => ({ key: dependency })),
+    trigger: { path: key.replace(/_/g, '-'), summary: key },
+  });
 
 const settingsFor = (...keys: string[]) =>
   Object.fromEntries(
@@ -330,6 +330,65 @@ describe('coordination through PostgreSQL', () => {
     await instance.scheduler.beforeApplicationShutdown();
     expect((await outcome.completion).status).toBe('succeeded');
     expect(await instance.scheduler.runSlot('slow_job', new Date(), 'schedule')).toBeUndefined();
+  });
+
+  it('cancels a run from another replica: its owner stops it within a heartbeat, the run ends cancelled with its metrics', async () => {
+    const [owner, other] = await replicas(2, {
+      settings: { heartbeatMs: 50, byKey: settingsFor('batch_job') },
+    });
+    let batches = 0;
+    const work: JobFunction = async (ctx) => {
+      // Works in batches until its signal fires, like the collectors' upserts.
+      while (!ctx.signal.aborted) {
+        batches += 1;
+        ctx.metrics.items_processed = batches * 10;
+        await sleep(5);
+      }
+      throw ctx.signal.reason;
+    };
+    for (const instance of [owner, other]) instance.registry.register(definition('batch_job'), work);
+    const outcome = await owner.runner.run({ job: 'batch_job' });
+    if (outcome.kind !== 'started') throw new Error(outcome.kind);
+    while (batches < 3) await sleep(5);
+
+    const requested = await other.runner.cancel(outcome.run.id, 'alice');
+    expect(requested).toMatchObject({ kind: 'requested', run: { id: outcome.run.id, status: 'running' } });
+    const result = await outcome.completion;
+    expect(result).toMatchObject({
+      success: false,
+      status: 'cancelled',
+      error: 'cancelled by alice',
+      failure: { kind: 'cancelled' },
+    });
+    expect(result.metrics.items_processed).toBeGreaterThanOrEqual(30);
+    const [row] = await db.query(
+      `select status, error, cancelled_by, cancel_requested_at is not null as requested, items_processed
+         from job_runs where id = $1`,
+      [outcome.run.id],
+    );
+    expect(row).toEqual({
+      status: 'cancelled',
+      error: 'cancelled by alice',
+      cancelled_by: 'alice',
+      requested: true,
+      items_processed: result.metrics.items_processed,
+    });
+    expect(owner.records.map((record) => record.msg)).toContain(
+      "Job 'batch_job(limit=10)' failed: cancelled by alice",
+    );
+
+    // An ended run cannot be cancelled; an unknown one is not found. The job is free again.
+    expect(await other.runner.cancel(outcome.run.id, 'bob')).toMatchObject({
+      kind: 'not_cancellable',
+      run: { status: 'cancelled' },
+    });
+    expect(await other.runner.cancel('00000000-0000-4000-8000-000000000000', 'bob')).toEqual({
+      kind: 'not_found',
+    });
+    const next = await other.runner.run({ job: 'batch_job' });
+    expect(next.kind).toBe('started');
+    if (next.kind === 'started') await other.runner.cancel(next.run.id, 'carol');
+    if (next.kind === 'started') expect((await next.completion).error).toBe('cancelled by carol');
   });
 });
 

@@ -46,6 +46,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         await pool.end();
         const client = new pg.Client({ connectionString: target.url });
         await client.connect();
+        // A pool's end() resolves before its sockets close; forcing a closing session out makes pg raise an
+        // unhandled FATAL 57P01 in the test process. Give the sessions a moment to go, then force the rest.
+        for (let wait = 0; wait < 100; wait++) {
+          const { rows } = await client.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity where datname = $1`,
+            [name],
+          );
+          if (rows[0]?.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         await client.query(`drop database if exists "${name}" with (force)`);
         await client.end();
       },
