@@ -1,15 +1,36 @@
-import { BadRequestException, Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import {
+  BadRequestException,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiAuth } from '../auth/api-auth.decorator.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Principal } from '../auth/principal.types.js';
+import { RequireAdmin } from '../auth/require-admin.decorator.js';
+import { ApiErrorResponse, errorExample } from '../http/openapi/error-schemas.js';
+import { CancelAcceptedDto } from './dto/cancel-run.dto.js';
+import { JobRunnerService } from './job-runner.service.js';
+import { answerCancel } from './run-cancel.js';
 import { ListRunsQuery } from './dto/list-runs.query.js';
 import { JobRunDto, JobRunPageDto, JobSummaryDto } from './dto/job-views.dto.js';
 import { JobsService } from './jobs.service.js';
+
+const EXAMPLE_RUN_ID = '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10';
 
 const error = (statusCode: number, reason: string, message: string) => ({
   schema: { example: { statusCode, error: reason, message } },
@@ -23,7 +44,10 @@ const error = (statusCode: number, reason: string, message: string) => ({
 @ApiAuth()
 @Controller('jobs')
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly runner: JobRunnerService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Every job: enabled, effective schedule, next run time (UTC), last run' })
@@ -50,5 +74,51 @@ export class JobsController {
     id: string,
   ): Promise<JobRunDto> {
     return this.jobs.getRun(id);
+  }
+
+  @Post('runs/:id/cancel')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @RequireAdmin()
+  @ApiOperation({
+    operationId: 'cancelRun',
+    summary: 'Cancel a running or queued run (admin)',
+    description:
+      'Records the request on the run, from any replica. The process running it stops it within one heartbeat ' +
+      '(`JOB_HEARTBEAT_MS`): the run ends `cancelled` with error `cancelled by <who asked>`, keeping its metrics.',
+  })
+  @ApiParam({ name: 'id', description: 'The run id (`run_id`)', schema: { type: 'string', format: 'uuid' } })
+  @ApiAcceptedResponse({ type: CancelAcceptedDto, description: 'The cancel request is recorded.' })
+  @ApiErrorResponse({
+    status: 400,
+    description: 'The id is not a UUID.',
+    examples: [errorExample('id is not a UUID', 400, 'id must be a UUID')],
+  })
+  @ApiErrorResponse({
+    status: 404,
+    description: 'No run has this id.',
+    examples: [errorExample('Unknown id', 404, `run ${EXAMPLE_RUN_ID} not found`)],
+  })
+  @ApiErrorResponse({
+    status: 409,
+    schema: 'RunConflictError',
+    description: 'The run is neither running nor queued; `status` says what it is.',
+    examples: [
+      errorExample(
+        'Already ended',
+        409,
+        `run ${EXAMPLE_RUN_ID} is succeeded: only a running or queued run can be cancelled`,
+        {
+          run_id: EXAMPLE_RUN_ID,
+          status: 'succeeded',
+        },
+      ),
+    ],
+  })
+  async cancelRun(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') }))
+    id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CancelAcceptedDto> {
+    return answerCancel(id, await this.runner.cancel(id, principal.subject));
   }
 }
