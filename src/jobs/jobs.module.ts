@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { JOB_CLOCK, systemClock } from './clock.js';
 import { JobDiscovery } from './framework/job-discovery.js';
 import { JobTriggers } from './framework/trigger-controller.js';
+import { JobHealthService } from './job-health.js';
 import { JobRegistry } from './job-registry.js';
 import { JOB_RUNNER_SETTINGS, JOBS_LOGGER, JobRunnerService } from './job-runner.service.js';
 import { JobRunsReadRepository } from './history/job-runs.read-repository.js';
@@ -25,6 +26,7 @@ import { JobsService } from './jobs.service.js';
     JobDiscovery,
     JobTriggers,
     JobsService,
+    JobHealthService,
     JobRunsRepository,
     JobRunsReadRepository,
     JobRegistry,

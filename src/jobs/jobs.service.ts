@@ -3,6 +3,7 @@ import { API_PREFIX } from '../http/api-prefix.js';
 import { JobRunsReadRepository } from './history/job-runs.read-repository.js';
 import { runCursor } from './history/run-cursor.js';
 import { toRunView } from './history/run-view.js';
+import { JobHealthService } from './job-health.js';
 import { JobSchedulerService } from './job-scheduler.service.js';
 import type { JobRunDto, JobRunPageDto, JobSummaryDto } from './dto/job-views.dto.js';
 import type { JobRunStatus } from './job-run.entity.js';
@@ -15,11 +16,15 @@ export class JobsService {
   constructor(
     private readonly scheduler: JobSchedulerService,
     private readonly history: JobRunsReadRepository,
+    private readonly health: JobHealthService,
   ) {}
 
   async describeJobs(): Promise<JobSummaryDto[]> {
     const jobs = await this.scheduler.describe();
-    const latest = await this.history.latestPerJob(jobs.map((job) => job.key));
+    const [latest, health] = await Promise.all([
+      this.history.latestPerJob(jobs.map((job) => job.key)),
+      this.health.assess(jobs),
+    ]);
     const now = Date.now();
     return jobs.map((job) => {
       const lastRun = latest.get(job.key);
@@ -32,6 +37,7 @@ export class JobsService {
         schedule: job.schedule,
         next_run_at: job.nextRunAt?.toISOString() ?? null,
         last_run: lastRun ? toRunView(lastRun, now) : null,
+        health: health.get(job.key)!, // assess() answers every job it is given
       };
     });
   }
