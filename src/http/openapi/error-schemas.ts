@@ -51,7 +51,13 @@ export const ERROR_SCHEMAS: Record<ErrorSchemaName | 'HealthCheck', Record<strin
       {
         type: 'object',
         required: ['run_id'],
-        properties: { run_id: { type: 'string', format: 'uuid', description: 'The run in the way.' } },
+        properties: {
+          run_id: { type: 'string', format: 'uuid', description: 'The run in the way.' },
+          status: {
+            type: 'string',
+            description: 'Its status, when that is the reason (a cancel of an ended run).',
+          },
+        },
       },
     ],
   },

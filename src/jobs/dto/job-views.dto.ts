@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { JobHealthDto } from './job-health.dto.js';
 import { JOB_RUN_STATUSES, JOB_TRIGGERS, type JobRunStatus, type JobTrigger } from '../job-run.entity.js';
 
 /** The original README's JobMetrics. */
 export class JobMetricsDto {
-  @ApiProperty({ example: 100 }) items_processed!: number;
-  @ApiProperty({ example: 0 }) items_created!: number;
-  @ApiProperty({ example: 3 }) items_updated!: number;
-  @ApiProperty({ example: 97 }) items_skipped!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 100 }) items_processed!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0 }) items_created!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 3 }) items_updated!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 97 }) items_skipped!: number;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
@@ -20,22 +21,25 @@ export class JobResultDto {
   @ApiProperty({ example: true }) success!: boolean;
   @ApiProperty({ example: 'top_coins_collection(limit=100)', description: 'The run label' })
   job_name!: string;
-  @ApiProperty({ example: 5432 }) duration_ms!: number;
-  @ApiProperty({ example: '2026-11-28T00:00:00.012Z' }) started_at!: string;
-  @ApiProperty({ example: '2026-11-28T00:00:05.444Z', nullable: true, type: String }) completed_at!:
-    string | null;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 5432 }) duration_ms!: number;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-28T00:00:00.012Z' })
+  started_at!: string;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-28T00:00:05.444Z', nullable: true })
+  completed_at!: string | null;
   @ApiProperty({ type: JobMetricsDto }) metrics!: JobMetricsDto;
   @ApiPropertyOptional({ example: 'CoinGecko rate limit (429) on /coins/markets after 5 attempts' })
   error?: string;
-  @ApiProperty({ format: 'uuid', example: '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10' }) run_id!: string;
+  @ApiProperty({ type: String, format: 'uuid', example: '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10' })
+  run_id!: string;
   @ApiProperty({ enum: JOB_RUN_STATUSES, example: 'succeeded' }) status!: JobRunStatus;
-  @ApiProperty({ example: 1 }) attempts!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 1 }) attempts!: number;
 }
 
 export class JobProgressDto {
-  @ApiProperty({ example: 500 }) done!: number;
-  @ApiProperty({ example: 1000, nullable: true, type: Number }) total!: number | null;
-  @ApiProperty({ example: '2026-11-28T00:00:03.000Z' }) updated_at!: string;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 500 }) done!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 1000, nullable: true }) total!: number | null;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-28T00:00:03.000Z' })
+  updated_at!: string;
 }
 
 /** One row of `job_runs`: the JobResult plus scheduling details, progress and ownership. */
@@ -45,8 +49,9 @@ export class JobRunDto extends JobResultDto {
   @ApiProperty({
     nullable: true,
     type: String,
+    format: 'date-time',
     example: '2026-11-28T00:00:00.000Z',
-    description: 'The cron slot',
+    description: 'The cron slot; null for a run without one (manual, CLI)',
   })
   scheduled_for!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { limit: 100 } }) params!: Record<
@@ -54,7 +59,8 @@ export class JobRunDto extends JobResultDto {
     unknown
   >;
   @ApiProperty({ type: JobProgressDto, nullable: true }) progress!: JobProgressDto | null;
-  @ApiProperty({ example: '2026-11-28T00:00:05.444Z' }) heartbeat_at!: string;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-28T00:00:05.444Z' })
+  heartbeat_at!: string;
   @ApiProperty({ example: 'worker-1:4242:a1b2c3', description: 'Instance that ran it' }) owner!: string;
 }
 
@@ -76,8 +82,8 @@ export class JobLimitDto {
     description: 'Used when a trigger names none; null = all',
   })
   default!: number | null;
-  @ApiProperty({ type: 'integer', example: 1 }) min!: number;
-  @ApiProperty({ type: 'integer', example: 10000 }) max!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 1 }) min!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, example: 10000 }) max!: number;
   @ApiProperty({ example: false, description: 'Whether `null` (all) is accepted' }) nullable!: boolean;
 }
 
@@ -101,12 +107,25 @@ export class JobSummaryDto {
   @ApiProperty({ example: true }) enabled!: boolean;
   @ApiProperty({ example: '0 0 0 * * *', description: 'Effective 6-field cron expression, UTC' })
   schedule!: string;
-  @ApiProperty({ nullable: true, type: String, example: '2026-11-29T00:00:00.000Z' }) next_run_at!:
-    string | null;
-  @ApiProperty({ type: JobRunDto, nullable: true }) last_run!: JobRunDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    example: '2026-11-29T00:00:00.000Z',
+    description: 'Null when the job is disabled',
+  })
+  next_run_at!: string | null;
+  @ApiProperty({ type: JobRunDto, nullable: true, description: 'Null for a job that never ran' })
+  last_run!: JobRunDto | null;
+  @ApiProperty({ type: JobHealthDto }) health!: JobHealthDto;
 }
 
 export class TriggerAcceptedDto {
-  @ApiProperty({ format: 'uuid', example: '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10' }) run_id!: string;
-  @ApiProperty({ example: '/api/v1/jobs/runs/0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10' }) status_url!: string;
+  @ApiProperty({ type: String, format: 'uuid', example: '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10' })
+  run_id!: string;
+  @ApiProperty({
+    example: '/api/v1/jobs/runs/0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10',
+    description: 'Poll this (GET) for the run',
+  })
+  status_url!: string;
 }

@@ -16,15 +16,11 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBadGatewayResponse,
-  ApiBadRequestResponse,
   ApiBody,
-  ApiConflictResponse,
   ApiInternalServerErrorResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiServiceUnavailableResponse,
   ApiTags,
-  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiAuth } from '../../auth/api-auth.decorator.js';
@@ -33,6 +29,7 @@ import type { Principal } from '../../auth/principal.types.js';
 import { RequireAdmin } from '../../auth/require-admin.decorator.js';
 import { TriggerThrottle } from '../../auth/trigger-throttle.decorator.js';
 import { API_PREFIX } from '../../http/api-prefix.js';
+import { ApiErrorResponse, errorExample, RUN_CONFLICT_ERROR } from '../../http/openapi/error-schemas.js';
 import { JobResultDto, TriggerAcceptedDto } from '../dto/job-views.dto.js';
 import { TriggerQuery } from '../dto/list-runs.query.js';
 import type { JobDefinition } from '../job-definition.js';
@@ -42,10 +39,6 @@ import { JobRunnerService } from '../job-runner.service.js';
 import { pascalCase, triggerBodyFor, triggerExamples, type TriggerBody } from './trigger-body.js';
 
 const EXAMPLE_RUN_ID = '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10';
-
-const error = (statusCode: number, reason: string, message: string, extra: Record<string, unknown> = {}) => ({
-  schema: { example: { statusCode, error: reason, message, ...extra } },
-});
 
 /** What every trigger route does once its body is valid: start a manual run and answer per the contract. */
 @Injectable()
@@ -125,19 +118,31 @@ function TriggerRoute(definition: JobDefinition, body: Type): MethodDecorator {
     }),
     ApiOkResponse({ type: JobResultDto, description: 'The run succeeded' }),
     ApiAcceptedResponse({ type: TriggerAcceptedDto, description: '`wait=false`: the run started' }),
-    ApiBadRequestResponse(error(400, 'Bad Request', limitRule)),
-    ApiUnsupportedMediaTypeResponse(
-      error(
-        415,
-        'Unsupported Media Type',
-        'Content-Type must be application/json for a request with a body (got text/plain)',
-      ),
-    ),
-    ApiConflictResponse(
-      error(409, 'Conflict', `${definition.key} is already running (run ${EXAMPLE_RUN_ID})`, {
-        run_id: EXAMPLE_RUN_ID,
-      }),
-    ),
+    // 413, 415, 500 and the JWKS-down 503 are added to every route by the document's completion.
+    ApiErrorResponse({
+      status: 400,
+      description: 'The body or a query parameter is invalid; `message` says which and why. Nothing was run.',
+      examples: [
+        errorExample('limit out of bounds', 400, limitRule, { details: [limitRule] }),
+        errorExample('unknown field', 400, 'property foo should not exist', {
+          details: ['property foo should not exist'],
+        }),
+        errorExample('wait not a boolean', 400, 'wait must be true or false', {
+          details: ['wait must be true or false'],
+        }),
+        errorExample('body is not JSON', 400, 'Request body is not valid JSON'),
+      ],
+    }),
+    ApiErrorResponse({
+      status: 409,
+      schema: RUN_CONFLICT_ERROR,
+      description: 'The job is already running; `run_id` is the running run (poll it). Nothing new was run.',
+      examples: [
+        errorExample('Already running', 409, `${definition.key} is already running (run ${EXAMPLE_RUN_ID})`, {
+          run_id: EXAMPLE_RUN_ID,
+        }),
+      ],
+    }),
     ApiBadGatewayResponse({
       type: JobResultDto,
       description: 'The run failed because CoinGecko failed (body: its JobResult)',
@@ -146,9 +151,13 @@ function TriggerRoute(definition: JobDefinition, body: Type): MethodDecorator {
       type: JobResultDto,
       description: 'The run failed for another reason (body: its JobResult)',
     }),
-    ApiServiceUnavailableResponse(
-      error(503, 'Service Unavailable', 'the service is shutting down and accepts no new job runs'),
-    ),
+    ApiErrorResponse({
+      status: 503,
+      description: 'The service is shutting down and accepts no new job runs; another replica may.',
+      examples: [
+        errorExample('Shutting down', 503, 'the service is shutting down and accepts no new job runs'),
+      ],
+    }),
   );
 }
 

@@ -84,6 +84,9 @@ export class AlertsController {
   @ApiOperation({
     operationId: 'listAlerts',
     summary: 'Recent alerts (job_failing, job_recovered, job_overdue), newest first, with their delivery',
+    description:
+      'The alerts raised about jobs (what the webhook was sent), newest first, each with its delivery state ' +
+      'and attempts; `limit` (default 20) caps the list.',
   })
   @ApiOkResponse({ type: AlertListDto })
   @ApiBadRequestResponse({
