@@ -1,12 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
-import { GUARDS_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import { BEARER_AUTH } from '../http/openapi/complete-document.js';
 import { ApiErrorResponse, errorExample } from '../http/openapi/error-schemas.js';
 import { AUTH_MESSAGES } from './auth.errors.js';
 import { IS_PUBLIC } from './public.decorator.js';
 import { REQUIRE_ADMIN } from './require-admin.decorator.js';
-import { TriggerThrottlerGuard } from './trigger-throttler.guard.js';
+import { TRIGGER_THROTTLED } from './trigger-throttle.decorator.js';
 
 export interface ApiAuthOptions {
   /** Document the 403 of `@RequireAdmin()` (default: detected from the route's metadata). */
@@ -56,9 +56,8 @@ function documentHandler(
   const handler = descriptor.value as object;
   if (Reflect.getMetadata(DOCUMENTED, handler)) return;
   Reflect.defineMetadata(DOCUMENTED, true, handler);
-  const guards = (Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[] | undefined) ?? [];
   const admin = options.admin ?? Reflect.getMetadata(REQUIRE_ADMIN, handler) === true;
-  const throttled = options.throttled ?? guards.includes(TriggerThrottlerGuard);
+  const throttled = options.throttled ?? Reflect.getMetadata(TRIGGER_THROTTLED, handler) === true;
   applyDecorators(...authResponses({ admin, throttled }))(target, key, descriptor);
 }
 
