@@ -35,7 +35,9 @@ export function build({ ifNeeded = false } = {}) {
   if (ifNeeded && isFresh()) return;
   if (ifNeeded) process.stderr.write('Building the service (dist/ is missing or older than the sources)…\n');
   const nest = join(root, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js');
-  const result = spawnSync(process.execPath, [nest, 'build'], { cwd: root, stdio: 'inherit' });
+  // A build on demand precedes a program whose stdout is its output (the job CLI's JSON): keep it clean.
+  const stdio = ifNeeded ? ['inherit', process.stderr, 'inherit'] : 'inherit';
+  const result = spawnSync(process.execPath, [nest, 'build'], { cwd: root, stdio });
   if (result.status !== 0) {
     process.stderr.write('Build failed; see the errors above.\n');
     process.exit(result.status ?? 1);

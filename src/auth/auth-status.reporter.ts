@@ -1,5 +1,6 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { CLI_MODE } from '../cli/cli-mode.js';
 import type { AppConfig } from '../config/app-config.js';
 
 export interface AuthStatusLine {
@@ -66,9 +67,14 @@ export function describeAuthConfig(auth: AppConfig['auth']): AuthStatusLine[] {
 export class AuthStatusReporter implements OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
 
-  constructor(private readonly config: ConfigService<AppConfig, true>) {}
+  constructor(
+    private readonly config: ConfigService<AppConfig, true>,
+    @Optional() @Inject(CLI_MODE) private readonly cli: boolean = false,
+  ) {}
 
   onApplicationBootstrap(): void {
+    // A CLI calls no protected route: how API callers authenticate is the service's concern.
+    if (this.cli) return;
     for (const line of describeAuthConfig(this.config.get('auth', { infer: true }))) {
       this.logger[line.level](line.fields, line.message);
     }
