@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { contractsJobBench } from './contracts-job.bench.js';
+import { historyBench } from './history.bench.js';
 import { runnerOverheadBench } from './runner-overhead.bench.js';
 import { upsertBench } from './upsert.bench.js';
 
@@ -7,9 +8,11 @@ const benches: Record<string, () => Promise<void>> = {
   'runner-overhead': runnerOverheadBench,
   upsert: upsertBench,
   'contracts-job': contractsJobBench,
+  history: historyBench,
 };
 
-const selected = process.argv.slice(2);
+// Options (`--runs=N`) are read by the benchmarks themselves.
+const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const unknown = selected.filter((name) => !(name in benches));
 if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${Object.keys(benches).join(', ')}`);
