@@ -4,10 +4,25 @@ import { AssetsRepository } from './assets.repository.js';
 import { AssetsService } from './assets.service.js';
 import { ContractsController } from './contracts.controller.js';
 import { RankingsController } from './rankings.controller.js';
+import { AssetsWriteRepository } from './write/assets.write-repository.js';
+import { ContractsWriteRepository } from './write/contracts.write-repository.js';
+import { PricesWriteRepository } from './write/prices.write-repository.js';
+import { RankingsWriteRepository } from './write/rankings.write-repository.js';
 
-/** The read API over collected data (`/assets`, `/rankings`, `/contracts`) and `PATCH /assets/{id}`. */
+const WRITE_REPOSITORIES = [
+  AssetsWriteRepository,
+  RankingsWriteRepository,
+  PricesWriteRepository,
+  ContractsWriteRepository,
+];
+
+/**
+ * The read API over collected data (`/assets`, `/rankings`, `/contracts`) and `PATCH /assets/{id}`,
+ * and the write repositories the collectors store it with.
+ */
 @Module({
   controllers: [AssetsController, RankingsController, ContractsController],
-  providers: [AssetsService, AssetsRepository],
+  providers: [AssetsService, AssetsRepository, ...WRITE_REPOSITORIES],
+  exports: WRITE_REPOSITORIES,
 })
 export class AssetsModule {}

@@ -5,6 +5,8 @@ import type { AssetDto, LatestRankingDto } from './dto/asset.dto.js';
 import type { AssetPriceDto } from './dto/asset-price.dto.js';
 import type { AssetContractDto, ContractDto } from './dto/contract.dto.js';
 import type { RankingDto } from './dto/ranking.dto.js';
+import { LATEST_SNAPSHOT_DATE } from './latest-snapshot.js';
+import { ASSET_COLUMNS, CONTRACT_COLUMNS, exactUtc, PRICE_COLUMNS, RANKING_AMOUNTS } from './read-columns.js';
 import type { AssetCursor, ContractCursor, PriceCursor, RankingCursor } from './page-cursor.js';
 
 /** Rows of one page, and the sort key of its last row when more rows follow (else null). */
@@ -45,35 +47,6 @@ export interface TrackedChange {
   coingeckoId: string;
   previous: boolean;
 }
-
-/**
- * Instants as the API writes them (ISO 8601, UTC, milliseconds), formatted by PostgreSQL: raw queries get
- * timestamps as PostgreSQL text (`2026-11-28 09:45:00+00`), and the session time zone must not matter.
- */
-const isoUtc = (column: string): string =>
-  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/** The same with microseconds: a keyset cursor must hold the exact value it continues after. */
-const exactUtc = (column: string): string =>
-  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-/*
- * Amounts are selected as `numeric::text`: the exact decimal PostgreSQL stores, never a JavaScript
- * number on the way (`1000000000000000000000000000000` and `0.0000000012` come back as written).
- */
-const ASSET_COLUMNS = `a.id, a.coingecko_id, a.symbol, a.name, a.asset_type, a.logo_url, a.is_active, a.is_tracked,
-  ${isoUtc('a.created_at')} as created_at, ${isoUtc('a.updated_at')} as updated_at`;
-
-const CONTRACT_COLUMNS = `c.id, c.chain, c.contract_address, c.token_standard, c.decimals, c.is_verified,
-  ${isoUtc('c.created_at')} as created_at, ${isoUtc('c.updated_at')} as updated_at`;
-
-const PRICE_COLUMNS = `p.asset_id, ${isoUtc('p.timestamp')} as timestamp, p.price_usd::text as price_usd,
-  p.market_cap_usd::text as market_cap_usd, p.volume_24h_usd::text as volume_24h_usd,
-  p.change_percent_24h::text as change_percent_24h, p.source`;
-
-const RANKING_AMOUNTS = `r.market_cap_usd::text as market_cap_usd, r.price_usd::text as price_usd,
-  r.volume_24h_usd::text as volume_24h_usd, r.change_percent_24h::text as change_percent_24h,
-  r.dominance::text as dominance, r.source`;
 
 /** `%`, `_` and `\` in a search are literal characters, not LIKE wildcards. */
 export function escapeLike(text: string): string {
@@ -217,13 +190,11 @@ export class AssetsRepository {
     );
   }
 
-  /** The most recent snapshot date (the `(snapshot_date, rank)` index answers `max`), or undefined when none. */
+  /** The latest snapshot's date, or undefined when there is none. */
   async latestSnapshotDate(): Promise<string | undefined> {
-    const { rows } = await sql<{ snapshot_date: string | null }>`
-      select to_char(max(snapshot_date), 'YYYY-MM-DD') as snapshot_date from asset_rankings`.execute(
-      this.db(),
-    );
-    return rows[0]?.snapshot_date ?? undefined;
+    const { rows } = await sql<{ date: string | null }>`
+      select to_char(${LATEST_SNAPSHOT_DATE}, 'YYYY-MM-DD') as date`.execute(this.db());
+    return rows[0]?.date ?? undefined;
   }
 
   /** One snapshot by `(rank, source, asset_id)`: unique within a date, rank first as the index has it. */

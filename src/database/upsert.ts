@@ -29,6 +29,9 @@ export interface UpsertOptions<T> {
   signal?: AbortSignal;
 }
 
+/** What a write repository's caller passes per call: the job's signal and the per-batch totals callback. */
+export type WriteOptions = Pick<UpsertOptions<object>, 'signal' | 'onBatch'>;
+
 export interface UpsertResult extends UpsertCounts {
   /** Input rows that shared a natural key with a later row and were merged into it before writing. */
   merged: number;

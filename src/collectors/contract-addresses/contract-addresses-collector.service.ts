@@ -1,28 +1,23 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
-import { AssetContractSchema } from '../../assets/entities/asset-contract.entity.js';
+import { normaliseContract, type NormalisedContract } from '../../assets/contract-chains.js';
+import { AssetsWriteRepository, type AssetRef } from '../../assets/write/assets.write-repository.js';
+import {
+  ContractsWriteRepository,
+  type ContractRow,
+  type DecimalsAnswer,
+  type PendingDecimals,
+} from '../../assets/write/contracts.write-repository.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
-import { upsertMany } from '../../database/upsert.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import { describeFailure } from '../../jobs/job-errors.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
 import { JobRunnerService } from '../../jobs/job-runner.service.js';
-import { normaliseContract, type NormalisedContract } from '../../assets/contract-chains.js';
 import { CONTRACT_ADDRESSES_JOB } from './contract-addresses.job.js';
-import {
-  ContractAddressesRepository,
-  type ContractWithoutDecimals,
-  type KnownAsset,
-} from './contract-addresses.repository.js';
 
 /** How many examples a summary log line names; counts are always complete. */
 const NAMED_IN_LOG = 10;
-
-interface ClaimedContract extends NormalisedContract {
-  asset: string;
-}
 
 /**
  * Contract addresses of the assets we know, from ONE call to `/coins/list?include_platform=true`
@@ -41,8 +36,8 @@ export class ContractAddressesCollector {
   constructor(
     private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
-    private readonly contracts: ContractAddressesRepository,
-    private readonly orm: MikroORM,
+    private readonly assets: AssetsWriteRepository,
+    private readonly contracts: ContractsWriteRepository,
   ) {}
 
   @Cron(CONTRACT_ADDRESSES_JOB.defaultSchedule, {
@@ -58,13 +53,13 @@ export class ContractAddressesCollector {
   async collect(ctx: JobHandlerContext<typeof CONTRACT_ADDRESSES_JOB.settings>): Promise<JobMetrics> {
     const { metrics, signal } = ctx;
     const custom = metrics.custom;
-    const assets = await this.contracts.knownAssets(ctx.params.limit);
+    const assets = await this.assets.activeAssetsByRank(ctx.params.limit);
     custom.assets_processed = assets.length;
     const list = await this.coingecko.coinsListWithPlatforms({ signal });
     const platformsById = new Map(list.items.map((coin) => [coin.id, coin.platforms]));
 
     // Assets come best-ranked first, so the first claim on a contract is the one that stays.
-    const owners = new Map<string, ClaimedContract>();
+    const owners = new Map<string, ContractRow>();
     const unknown: string[] = [];
     const conflicts: string[] = [];
     let withoutContracts = 0;
@@ -84,8 +79,8 @@ export class ContractAddressesCollector {
       for (const contract of found) {
         const key = `${contract.chain}\u0000${contract.contractAddress}`;
         const owner = owners.get(key);
-        if (!owner) owners.set(key, { ...contract, asset: asset.id });
-        else if (owner.asset !== asset.id)
+        if (!owner) owners.set(key, { ...contract, assetId: asset.id });
+        else if (owner.assetId !== asset.id)
           conflicts.push(`${asset.coingeckoId} on ${contract.chain} ${contract.contractAddress}`);
       }
     }
@@ -111,12 +106,8 @@ export class ContractAddressesCollector {
       );
     }
 
-    const em = this.orm.em.fork();
-    await upsertMany(em, AssetContractSchema, rows, {
+    await this.contracts.upsertContracts(rows, {
       signal,
-      conflictOn: ['chain', 'contractAddress'],
-      compare: ['asset', 'tokenStandard'],
-      touch: ['updatedAt'],
       onBatch: (totals) => {
         metrics.items_created = totals.inserted;
         metrics.items_updated = totals.updated;
@@ -142,19 +133,19 @@ export class ContractAddressesCollector {
    */
   private async fillDecimals(
     ctx: JobHandlerContext<typeof CONTRACT_ADDRESSES_JOB.settings>,
-    assets: readonly KnownAsset[],
+    assets: readonly AssetRef[],
   ): Promise<void> {
     const custom = ctx.metrics.custom;
     Object.assign(custom, { decimals_calls: 0, decimals_filled: 0 });
     const decimalsPerRun = ctx.settings.CONTRACT_ADDRESSES_DECIMALS_PER_RUN;
     if (decimalsPerRun === 0) return;
-    const pending = new Map<string, ContractWithoutDecimals[]>();
-    for (const contract of await this.contracts.withoutDecimals()) {
+    const pending = new Map<string, PendingDecimals[]>();
+    for (const contract of await this.contracts.pendingDecimals()) {
       const list = pending.get(contract.assetId) ?? [];
       list.push(contract);
       pending.set(contract.assetId, list);
     }
-    const lastAsked = (asset: KnownAsset): number =>
+    const lastAsked = (asset: AssetRef): number =>
       Math.max(...(pending.get(asset.id) ?? []).map((contract) => contract.checkedAt?.getTime() ?? -1));
     const queue = assets
       .filter((asset) => pending.has(asset.id))
@@ -164,13 +155,7 @@ export class ContractAddressesCollector {
       .map(({ asset }) => asset);
 
     const checkedAt = new Date();
-    const rows: {
-      asset: string;
-      chain: string;
-      contractAddress: string;
-      decimals: number | null;
-      decimalsCheckedAt: Date;
-    }[] = [];
+    const rows: DecimalsAnswer[] = [];
     let calls = 0;
     for (const asset of queue) {
       calls += 1;
@@ -195,15 +180,10 @@ export class ContractAddressesCollector {
       // Asked, whatever the answer: unknown decimals go to the back of the queue.
       for (const { chain, contractAddress } of pending.get(asset.id) ?? []) {
         const decimals = known.get(`${chain}\u0000${contractAddress}`) ?? null;
-        rows.push({ asset: asset.id, chain, contractAddress, decimals, decimalsCheckedAt: checkedAt });
+        rows.push({ assetId: asset.id, chain, contractAddress, decimals, checkedAt });
       }
     }
-    await upsertMany(this.orm.em.fork(), AssetContractSchema, rows, {
-      signal: ctx.signal,
-      conflictOn: ['chain', 'contractAddress'],
-      compare: ['decimals', 'decimalsCheckedAt'],
-      touch: ['updatedAt'],
-    });
+    await this.contracts.recordDecimals(rows, { signal: ctx.signal });
     custom.decimals_filled = rows.filter((row) => row.decimals !== null).length;
   }
 }

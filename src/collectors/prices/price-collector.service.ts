@@ -1,17 +1,14 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
-import { AssetPriceSchema } from '../../assets/entities/asset-price.entity.js';
+import { AssetsWriteRepository } from '../../assets/write/assets.write-repository.js';
+import { PricesWriteRepository, type PriceRow } from '../../assets/write/prices.write-repository.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
-import { upsertMany } from '../../database/upsert.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
 import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { floorToMinute } from '../slot-dates.js';
 import { PRICES_JOB } from './prices.job.js';
-import { PricesRepository } from './prices.repository.js';
 
-const SOURCE = 'coingecko';
 /** How many unpriced assets a log line names; the count is always complete. */
 const NAMED_IN_LOG = 20;
 
@@ -29,8 +26,8 @@ export class PriceCollector {
   constructor(
     private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
-    private readonly prices: PricesRepository,
-    private readonly orm: MikroORM,
+    private readonly assets: AssetsWriteRepository,
+    private readonly prices: PricesWriteRepository,
   ) {}
 
   @Cron(PRICES_JOB.defaultSchedule, { name: PRICES_JOB.key, timeZone: 'UTC', disabled: true })
@@ -44,7 +41,7 @@ export class PriceCollector {
     const { metrics, signal } = ctx;
     const custom = metrics.custom;
 
-    const tracked = await this.prices.trackedAssets(limit);
+    const tracked = await this.assets.trackedAssets(limit);
     metrics.items_processed = tracked.length;
     custom.assets_tracked = tracked.length;
     if (tracked.length === 0) {
@@ -58,7 +55,7 @@ export class PriceCollector {
     );
     const quotes = new Map(answer.items.map((coin) => [coin.id, coin]));
     const timestamp = floorToMinute(ctx.slot);
-    const rows = [];
+    const rows: PriceRow[] = [];
     const unpriced: string[] = [];
     for (const asset of tracked) {
       const quote = quotes.get(asset.coingeckoId);
@@ -67,9 +64,8 @@ export class PriceCollector {
         continue;
       }
       rows.push({
-        asset: asset.id,
+        assetId: asset.id,
         timestamp,
-        source: SOURCE,
         priceUsd: quote.currentPrice,
         volume24hUsd: quote.totalVolume,
         marketCapUsd: quote.marketCap,
@@ -87,10 +83,8 @@ export class PriceCollector {
       );
     }
 
-    await upsertMany(this.orm.em.fork(), AssetPriceSchema, rows, {
+    await this.prices.upsertPrices(rows, {
       signal,
-      conflictOn: ['asset', 'timestamp', 'source'],
-      compare: ['priceUsd', 'volume24hUsd', 'marketCapUsd', 'changePercent24h'],
       onBatch: (totals) => {
         metrics.items_created = totals.inserted;
         metrics.items_updated = totals.updated;

@@ -1,11 +1,9 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
-import { AssetRankingSchema } from '../../assets/entities/asset-ranking.entity.js';
-import { AssetSchema } from '../../assets/entities/asset.entity.js';
+import { AssetsWriteRepository } from '../../assets/write/assets.write-repository.js';
+import { RankingsWriteRepository } from '../../assets/write/rankings.write-repository.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import type { MarketCoin } from '../../coingecko/coingecko.types.js';
-import { upsertMany } from '../../database/upsert.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import { describeFailure } from '../../jobs/job-errors.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
@@ -13,8 +11,6 @@ import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { utcDate } from '../slot-dates.js';
 import { dominance } from './dominance.js';
 import { TOP_COINS_JOB } from './top-coins.job.js';
-
-const SOURCE = 'coingecko';
 
 /**
  * Top N coins by market cap → `assets` (by coingecko_id) and the day's `asset_rankings` snapshot.
@@ -29,7 +25,8 @@ export class TopCoinsCollector {
   constructor(
     private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
-    private readonly orm: MikroORM,
+    private readonly assets: AssetsWriteRepository,
+    private readonly rankings: RankingsWriteRepository,
   ) {}
 
   @Cron(TOP_COINS_JOB.defaultSchedule, { name: TOP_COINS_JOB.key, timeZone: 'UTC', disabled: true })
@@ -67,10 +64,7 @@ export class TopCoinsCollector {
       );
     }
 
-    const em = this.orm.em.fork();
-    const assets = await upsertMany(
-      em,
-      AssetSchema,
+    const { ids } = await this.assets.upsertAssets(
       ranked.map((coin) => ({
         coingeckoId: coin.id,
         symbol: coin.symbol.toUpperCase(),
@@ -80,27 +74,16 @@ export class TopCoinsCollector {
       })),
       {
         signal,
-        conflictOn: ['coingeckoId'],
-        compare: ['symbol', 'name', 'logoUrl', 'isActive'],
-        touch: ['updatedAt'],
-        returning: ['id'],
         onBatch: (totals) =>
           Object.assign(custom, { assets_created: totals.inserted, assets_updated: totals.updated }),
       },
     );
-    const assetIds = new Map(assets.rows.map((row) => [String(row.coingeckoId), String(row.id)]));
-    const unresolved = ranked.filter((coin) => !assetIds.has(coin.id)).map((coin) => coin.id);
-    if (unresolved.length > 0)
-      throw new Error(`no asset row for ${unresolved.slice(0, 5).join(', ')} after the upsert`);
 
     const snapshotDate = utcDate(ctx.slot);
-    const rankings = await upsertMany(
-      em,
-      AssetRankingSchema,
+    const rankings = await this.rankings.upsertRankings(
       ranked.map((coin) => ({
-        asset: assetIds.get(coin.id) ?? '',
+        assetId: ids.get(coin.id) ?? '',
         snapshotDate,
-        source: SOURCE,
         rank: coin.marketCapRank,
         marketCapUsd: coin.marketCap,
         priceUsd: coin.currentPrice,
@@ -110,9 +93,6 @@ export class TopCoinsCollector {
       })),
       {
         signal,
-        conflictOn: ['asset', 'snapshotDate', 'source'],
-        compare: ['rank', 'marketCapUsd', 'priceUsd', 'volume24hUsd', 'changePercent24h', 'dominance'],
-        touch: ['updatedAt'],
         onBatch: (totals) => {
           metrics.items_created = totals.inserted;
           metrics.items_updated = totals.updated;

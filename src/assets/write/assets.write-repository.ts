@@ -1,0 +1,89 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely } from 'kysely';
+import { upsertMany, type UpsertCounts, type WriteOptions } from '../../database/upsert.js';
+import { AssetSchema } from '../entities/asset.entity.js';
+import { inLatestSnapshot } from '../latest-snapshot.js';
+
+/** An asset as a collector saw it upstream; `coingecko_id` is the natural key. */
+export interface AssetRow {
+  coingeckoId: string;
+  symbol: string;
+  name: string;
+  logoUrl: string | null;
+  isActive: boolean;
+}
+
+/** An asset a job works on, in the order the job must take them. */
+export interface AssetRef {
+  id: string;
+  coingeckoId: string;
+}
+
+export interface TrackedAsset extends AssetRef {
+  symbol: string;
+}
+
+/** The write side of `assets`, and the asset lists the collectors work through. */
+@Injectable()
+export class AssetsWriteRepository {
+  constructor(private readonly orm: MikroORM) {}
+
+  private db(): Kysely<unknown> {
+    return this.orm.em.fork().getKysely<unknown>();
+  }
+
+  /** Upserts on `coingecko_id` and returns every row's id by `coingecko_id` (changed or not). */
+  async upsertAssets(
+    rows: readonly AssetRow[],
+    options: WriteOptions = {},
+  ): Promise<UpsertCounts & { ids: Map<string, string> }> {
+    const result = await upsertMany(this.orm.em.fork(), AssetSchema, rows, {
+      ...options,
+      conflictOn: ['coingeckoId'],
+      compare: ['symbol', 'name', 'logoUrl', 'isActive'],
+      touch: ['updatedAt'],
+      returning: ['id'],
+    });
+    const ids = new Map(result.rows.map((row) => [String(row.coingeckoId), String(row.id)]));
+    const unresolved = rows.filter((row) => !ids.has(row.coingeckoId)).map((row) => row.coingeckoId);
+    if (unresolved.length > 0)
+      throw new Error(`no asset row for ${unresolved.slice(0, 5).join(', ')} after the upsert`);
+    const { inserted, updated, unchanged } = result;
+    return { inserted, updated, unchanged, ids };
+  }
+
+  /**
+   * The assets to price: the top `limit` of the latest ranking snapshot, plus every asset marked
+   * `is_tracked` (a portfolio asset outside the top N), each once, best-ranked first.
+   */
+  async trackedAssets(limit: number): Promise<TrackedAsset[]> {
+    const { rows } = await sql<TrackedAsset>`
+      with top as (
+        select r.asset_id, r.rank from asset_rankings r
+         where ${inLatestSnapshot('r')}
+         order by r.rank, r.asset_id
+         limit ${limit}
+      )
+      select a.id, a.coingecko_id as "coingeckoId", a.symbol
+        from assets a left join top t on t.asset_id = a.id
+       where t.asset_id is not null or a.is_tracked
+       order by t.rank nulls last, a.coingecko_id`.execute(this.db());
+    return rows;
+  }
+
+  /**
+   * Active assets, best-ranked first (latest snapshot; unranked ones after, by CoinGecko id), the first
+   * `limit` of them or all (`null`). The order decides which asset keeps a contract two coins claim.
+   */
+  async activeAssetsByRank(limit: number | null): Promise<AssetRef[]> {
+    const { rows } = await sql<AssetRef>`
+      select a.id, a.coingecko_id as "coingeckoId"
+        from assets a
+        left join asset_rankings r on r.asset_id = a.id and ${inLatestSnapshot('r')}
+       where a.is_active
+       order by r.rank nulls last, a.coingecko_id
+       ${limit === null ? sql`` : sql`limit ${limit}`}`.execute(this.db());
+    return rows;
+  }
+}
