@@ -13,6 +13,7 @@ import { definitionsOf } from './jobs/framework/job-module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { HealthModule } from './observability/health/health.module.js';
 import { LoggingModule, type LogStream } from './observability/logging/logging.module.js';
+import { JobRunsRetentionModule } from './maintenance/job-runs-retention/job-runs-retention.module.js';
 import { MetricsModule } from './observability/metrics/metrics.module.js';
 import { AlertingModule } from './observability/alerting/alerting.module.js';
 
@@ -20,7 +21,12 @@ import { AlertingModule } from './observability/alerting/alerting.module.js';
  * Every job the service runs: one line per job module (declared with `@JobModule`). Config variables,
  * trigger routes, Swagger, `GET /jobs`, the dashboard, metrics and the CLI all follow from this list.
  */
-export const JOB_MODULES: readonly Type[] = [TopCoinsModule, PricesModule, ContractAddressesModule];
+export const JOB_MODULES: readonly Type[] = [
+  TopCoinsModule,
+  PricesModule,
+  ContractAddressesModule,
+  JobRunsRetentionModule,
+];
 
 export interface AppModuleOptions {
   /** CLIs send logs to stderr so that their stdout stays their output. */
