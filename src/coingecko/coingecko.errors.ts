@@ -99,7 +99,7 @@ function attemptsText(attempts: number): string {
 }
 
 /** The operator-facing message for a failure (see README "CoinGecko" for the same table). */
-export function describeFailure(failure: AttemptFailure, context: DescribeContext): string {
+export function coinGeckoFailureMessage(failure: AttemptFailure, context: DescribeContext): string {
   const { path, plan } = context;
   const after = attemptsText(context.attempts);
   const status = failure.status;

@@ -14,7 +14,7 @@ import https from 'node:https';
 import type { AppConfig, CoinGeckoPlan } from '../config/app-config.js';
 import {
   CoinGeckoError,
-  describeFailure,
+  coinGeckoFailureMessage,
   isTransientKind,
   type AttemptFailure,
   type CoinGeckoFailureKind,
@@ -165,7 +165,7 @@ export class CoinGeckoTransport {
       endpoint: trace.endpoint,
       path: trace.path,
       attempts: trace.attempts,
-      message: describeFailure(failure, {
+      message: coinGeckoFailureMessage(failure, {
         path: trace.path,
         attempts: trace.attempts,
         plan: this.settings.plan,
