@@ -5,6 +5,7 @@ import { createApp } from '../../src/bootstrap.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import type { Environment } from '../../src/config/environment.js';
 import { definitionsOf } from '../../src/jobs/framework/job-module.js';
+import { forgetResponsesOf, validateResponsesOf } from './openapi-responses.js';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -30,5 +31,12 @@ export async function startApp(
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   if (typeof address !== 'object' || !address) throw new Error('server has no address');
-  return { app, config, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  // Every answer a test receives from this app is checked against the OpenAPI document it serves.
+  await validateResponsesOf(baseUrl);
+  const close = async (): Promise<void> => {
+    await app.close();
+    forgetResponsesOf(baseUrl);
+  };
+  return { app, config, baseUrl, close };
 }
