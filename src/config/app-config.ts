@@ -50,6 +50,9 @@ export interface AppConfig {
     staleAfterMs: number;
     catchUp: boolean;
     shutdownTimeoutMs: number;
+    /** Runs executing at once across the cluster (`JOBS_MAX_CONCURRENT`); null = no cap. */
+    maxConcurrent: number | null;
+    queueTimeoutMs: number;
     byKey: Record<string, JobSettings>;
   };
   alerts: {

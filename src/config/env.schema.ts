@@ -98,6 +98,8 @@ const baseShape = {
   JOB_STALE_AFTER_MS: milliseconds({ min: 1000, default: 60_000 }),
   JOBS_CATCH_UP: boolean(true),
   SHUTDOWN_TIMEOUT_MS: milliseconds({ min: 0, default: 30_000 }),
+  JOBS_MAX_CONCURRENT: integer({ min: 1, max: 1000, default: 0 }),
+  JOB_QUEUE_TIMEOUT_MS: milliseconds({ min: 1000, default: 900_000 }),
 
   // Slack-style webhook URLs carry their secret in the path: never echo the value.
   ALERT_WEBHOOK_URL: httpUrl({ secretInUrl: true }),
@@ -236,6 +238,8 @@ function toAppConfig(env: ParsedEnv, jobs: Record<string, JobSettings>): AppConf
       staleAfterMs: env.JOB_STALE_AFTER_MS,
       catchUp: env.JOBS_CATCH_UP,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      maxConcurrent: env.JOBS_MAX_CONCURRENT || null,
+      queueTimeoutMs: env.JOB_QUEUE_TIMEOUT_MS,
       byKey: jobs,
     },
     alerts: {

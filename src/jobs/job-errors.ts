@@ -49,6 +49,14 @@ export class DependencyFailedError extends Error {
   }
 }
 
+/** A queued run found no JOBS_MAX_CONCURRENT slot within JOB_QUEUE_TIMEOUT_MS; it fails without running. */
+export class QueueTimeoutError extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`waited ${waitedMs} ms for a concurrency slot`);
+    this.name = 'QueueTimeoutError';
+  }
+}
+
 /** An operator asked for the run to stop (`POST /jobs/runs/{id}/cancel`); the run ends `cancelled`. */
 export class JobCancelledError extends Error {
   constructor(readonly by: string) {

@@ -17,7 +17,7 @@ export type JobRunStatus = (typeof JOB_RUN_STATUSES)[number];
 /**
  * One run of one job. PostgreSQL is the coordinator between replicas: `UNIQUE (job_key, scheduled_for)`
  * makes a cron slot one run (the replica whose insert wins runs it), and the partial unique index on
- * `(job_key) WHERE status = 'running'` makes overlapping runs of one job impossible.
+ * `(job_key) WHERE status IN ('queued', 'running')` makes overlapping runs of one job impossible.
  */
 export const JobRunSchema = defineEntity({
   name: 'JobRun',
@@ -51,7 +51,11 @@ export const JobRunSchema = defineEntity({
   },
   uniques: [
     { name: 'job_runs_job_key_scheduled_for_unique', properties: ['jobKey', 'scheduledFor'] },
-    { name: 'job_runs_one_running_per_job', properties: ['jobKey'], where: `status = 'running'` },
+    {
+      name: 'job_runs_one_active_per_job',
+      properties: ['jobKey'],
+      where: `status in ('queued', 'running')`,
+    },
   ],
   indexes: [
     { name: 'job_runs_started_at_id_index', properties: ['startedAt', 'id'] },

@@ -4,8 +4,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { JobSettings } from '../config/app-config.js';
 import { JOB_CLOCK, type Clock } from './clock.js';
-import type { JobFunction } from './job-context.js';
-import { DEFAULT_JOB_TIMEOUT_MS, type JobDefinition, type JobParams } from './job-definition.js';
+import type { JobDefinition } from './job-definition.js';
 import {
   JobAlreadyRunningError,
   JobCancelledError,
@@ -14,11 +13,13 @@ import {
 } from './job-errors.js';
 import { JobRegistry } from './job-registry.js';
 import { toJobResult, type RunCompletion } from './job-result.js';
-import { JobRunsRepository, type JobRunRecord, type NewRun } from './job-runs.repository.js';
+import { JobRunsRepository, type JobRunRecord } from './job-runs.repository.js';
 import { RunClaimer } from './runner/claiming.js';
+import { ConcurrencyQueue } from './runner/concurrency-queue.js';
 import { DependencyGate } from './runner/dependency-gate.js';
 import { RunExecutor, type RunEndEvent } from './runner/run-executor.js';
 import type { CancelOutcome, RunOptions, StartOutcome } from './runner/run-options.js';
+import { resolveRun, type ResolvedRun } from './runner/run-request.js';
 
 export type { RunEndEvent } from './runner/run-executor.js';
 export type {
@@ -38,10 +39,15 @@ export interface JobRunnerSettings {
   heartbeatMs: number;
   staleAfterMs: number;
   shutdownTimeoutMs: number;
+  /** JOBS_MAX_CONCURRENT: runs executing at once across the cluster; unset or null = no cap. */
+  maxConcurrent?: number | null;
+  /** JOB_QUEUE_TIMEOUT_MS (default 15 minutes). */
+  queueTimeoutMs?: number;
   byKey: Record<string, JobSettings>;
 }
 
 export const JOB_RUNNER_SETTINGS = Symbol('JOB_RUNNER_SETTINGS');
+export const DEFAULT_QUEUE_TIMEOUT_MS = 15 * 60 * 1000;
 /** The root pino logger; each run logs through a child carrying `job`, `runId` and `attempt`. */
 export const JOBS_LOGGER = Symbol('JOBS_LOGGER');
 
@@ -49,14 +55,6 @@ interface ActiveRun {
   jobKey: string;
   controller: AbortController;
   completion: Promise<RunCompletion>;
-}
-
-interface ResolvedRun {
-  request: NewRun;
-  fn: JobFunction;
-  timeoutMs: number;
-  dependsOn: readonly string[];
-  reclaimAbandoned: boolean;
 }
 
 /**
@@ -76,6 +74,8 @@ export class JobRunnerService {
   private readonly runEndListeners = new Set<(event: RunEndEvent) => void>();
   private readonly claimer: RunClaimer;
   private readonly executor: RunExecutor;
+  /** Only with JOBS_MAX_CONCURRENT set. */
+  private readonly queue: ConcurrencyQueue | undefined;
   private tickHandler: ((definition: JobDefinition) => Promise<void>) | undefined;
 
   constructor(
@@ -92,6 +92,17 @@ export class JobRunnerService {
       (job) => this.run({ job, trigger: 'dependency' }),
       clock,
     );
+    this.queue = settings.maxConcurrent
+      ? new ConcurrencyQueue(
+          runs,
+          this.instanceId,
+          {
+            maxConcurrent: settings.maxConcurrent,
+            queueTimeoutMs: settings.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
+          },
+          clock,
+        )
+      : undefined;
     this.executor = new RunExecutor(
       runs,
       this.instanceId,
@@ -118,9 +129,15 @@ export class JobRunnerService {
     return [...this.active.keys()];
   }
 
-  /** The job key of each run in progress on this instance (one entry per run). */
+  /** The job key of each run executing on this instance (one entry per run; queued runs aside). */
   get activeJobKeys(): string[] {
-    return [...this.active.values()].map((run) => run.jobKey);
+    const queued = this.queue?.waiting;
+    return [...this.active.entries()].filter(([id]) => !queued?.has(id)).map(([, run]) => run.jobKey);
+  }
+
+  /** The job key of each run of this instance waiting for a JOBS_MAX_CONCURRENT slot. */
+  get queuedJobKeys(): string[] {
+    return [...(this.queue?.waiting.values() ?? [])];
   }
 
   /** What a job's `@Cron` tick calls; the scheduler places the tick on its slot. */
@@ -198,6 +215,9 @@ export class JobRunnerService {
     this.accepting = false;
     // A run being claimed right now must not slip past the drain below.
     await Promise.allSettled([...this.starting]);
+    // Queued runs of this replica give their place up at once: `abandoned`, so catch-up may take them over.
+    for (const id of this.queue?.waiting.keys() ?? [])
+      this.active.get(id)?.controller.abort(new JobInterruptedError());
     const running = [...this.active.values()];
     if (running.length === 0) return;
     this.logger.info(
@@ -219,47 +239,12 @@ export class JobRunnerService {
   }
 
   private resolve(options: RunOptions): ResolvedRun {
-    const trigger = options.trigger ?? 'manual';
-    if ('fn' in options) {
-      const params: JobParams = options.params ?? { limit: null };
-      return {
-        request: this.newRun(options.name, options.label ?? options.name, trigger, params, options.slot),
-        fn: options.fn,
-        timeoutMs: options.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
-        dependsOn: options.dependsOn ?? [],
-        reclaimAbandoned: false,
-      };
-    }
-    const { definition, run } = this.registry.get(options.job);
-    const configured = this.settings.byKey[definition.key];
-    const params: JobParams = {
-      limit: configured?.limit ?? definition.limit?.default ?? null,
-      ...options.params,
-    };
-    return {
-      request: this.newRun(definition.key, definition.label(params), trigger, params, options.slot),
-      fn: run,
-      timeoutMs: configured?.timeoutMs ?? definition.defaultTimeoutMs,
-      dependsOn: definition.dependsOn,
-      reclaimAbandoned: options.reclaimAbandoned ?? false,
-    };
-  }
-
-  private newRun(
-    jobKey: string,
-    label: string,
-    trigger: NewRun['trigger'],
-    params: JobParams,
-    slot?: Date,
-  ): NewRun {
-    return {
-      jobKey,
-      jobName: label,
-      trigger,
-      slot: slot ?? null,
-      params: { ...params },
+    return resolveRun(options, {
+      registry: this.registry,
+      byKey: this.settings.byKey,
       owner: this.instanceId,
-    };
+      queueing: this.queue !== undefined,
+    });
   }
 
   private async claimAndStart(resolved: ResolvedRun): Promise<StartOutcome> {
@@ -273,8 +258,13 @@ export class JobRunnerService {
         timeoutMs: resolved.timeoutMs,
         dependsOn: resolved.dependsOn,
         controller,
+        admit: (queued, signal, logger) =>
+          this.queue ? this.queue.admit(queued, signal, logger) : Promise.resolve(queued),
       })
-      .finally(() => this.active.delete(run.id));
+      .finally(() => {
+        this.active.delete(run.id);
+        this.queue?.wake();
+      });
     this.active.set(run.id, { jobKey: run.jobKey, controller, completion });
     return { kind: 'started', run, completion };
   }

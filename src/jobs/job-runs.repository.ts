@@ -1,104 +1,19 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { toDate, toDateOrNull } from '../database/pg-values.js';
-import type { JobMetrics } from './job-result.js';
-import type { JobRunStatus, JobTrigger } from './job-run.entity.js';
+import {
+  COLUMNS,
+  iso,
+  NOW_MS,
+  toRecord,
+  type JobProgress,
+  type JobRunRecord,
+  type NewRun,
+  type Row,
+  type RunOutcome,
+} from './job-run-record.js';
 
-export interface JobProgress {
-  done: number;
-  total: number | null;
-  updated_at: string;
-}
-
-/** One `job_runs` row as the runner and the API use it. */
-export interface JobRunRecord {
-  id: string;
-  jobKey: string;
-  jobName: string;
-  trigger: JobTrigger;
-  scheduledFor: Date | null;
-  status: JobRunStatus;
-  attempts: number;
-  params: Record<string, unknown>;
-  startedAt: Date;
-  completedAt: Date | null;
-  durationMs: number | null;
-  heartbeatAt: Date;
-  owner: string;
-  itemsProcessed: number;
-  itemsCreated: number;
-  itemsUpdated: number;
-  itemsSkipped: number;
-  custom: Record<string, unknown>;
-  progress: JobProgress | null;
-  error: string | null;
-  cancelRequestedAt: Date | null;
-  cancelledBy: string | null;
-  queuedAt: Date | null;
-}
-
-export interface NewRun {
-  jobKey: string;
-  jobName: string;
-  trigger: JobTrigger;
-  /** The cron slot; `null` for runs that belong to no slot (manual, dependency, cli). */
-  slot: Date | null;
-  params: Record<string, unknown>;
-  owner: string;
-}
-
-/** Everything the end of a run writes, in one statement: a write lost during the run is repaired here. */
-export interface RunOutcome {
-  status: Extract<JobRunStatus, 'succeeded' | 'failed' | 'cancelled' | 'abandoned'>;
-  attempts: number;
-  durationMs: number;
-  metrics: JobMetrics;
-  error: string | null;
-  progress: JobProgress | null;
-}
-
-type Row = Record<string, unknown>;
-
-/**
- * Run start times are kept to the millisecond so that a JavaScript Date carries them exactly: they are
- * the keyset cursor of the run history, and a microsecond lost in a round trip would skip or repeat rows.
- */
-const NOW_MS = `date_trunc('milliseconds', now())`;
-
-const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
-
-const COLUMNS = `id, job_key, job_name, trigger, scheduled_for, status, attempts, params, started_at, completed_at,
-  duration_ms, heartbeat_at, owner, items_processed, items_created, items_updated, items_skipped, custom, progress, error,
-  cancel_requested_at, cancelled_by, queued_at`;
-
-function toRecord(row: Row): JobRunRecord {
-  return {
-    id: String(row.id),
-    jobKey: String(row.job_key),
-    jobName: String(row.job_name),
-    trigger: row.trigger as JobTrigger,
-    scheduledFor: toDateOrNull(row.scheduled_for),
-    status: row.status as JobRunStatus,
-    attempts: Number(row.attempts),
-    params: (row.params ?? {}) as Record<string, unknown>,
-    startedAt: toDate(row.started_at),
-    completedAt: toDateOrNull(row.completed_at),
-    durationMs: row.duration_ms === null || row.duration_ms === undefined ? null : Number(row.duration_ms),
-    heartbeatAt: toDate(row.heartbeat_at),
-    owner: String(row.owner),
-    itemsProcessed: Number(row.items_processed),
-    itemsCreated: Number(row.items_created),
-    itemsUpdated: Number(row.items_updated),
-    itemsSkipped: Number(row.items_skipped),
-    custom: (row.custom ?? {}) as Record<string, unknown>,
-    progress: (row.progress ?? null) as JobProgress | null,
-    error: typeof row.error === 'string' ? row.error : null,
-    cancelRequestedAt: toDateOrNull(row.cancel_requested_at),
-    cancelledBy: typeof row.cancelled_by === 'string' ? row.cancelled_by : null,
-    queuedAt: toDateOrNull(row.queued_at),
-  };
-}
+export type { JobProgress, JobRunRecord, NewRun, RunOutcome } from './job-run-record.js';
 
 /**
  * Every query on `job_runs`. PostgreSQL is the coordinator between replicas, so the rules live in
@@ -115,16 +30,18 @@ export class JobRunsRepository {
   }
 
   /**
-   * Inserts the run as `running`, unless its slot already has a run or the job is running anywhere
-   * (either unique index refuses the row); returns undefined then.
+   * Inserts the run as `running` (or `queued`, stamped `queued_at`), unless its slot already has a run or
+   * the job is queued or running anywhere (either unique index refuses the row); returns undefined then.
    */
   async claim(run: NewRun): Promise<JobRunRecord | undefined> {
+    const status = run.queued ? 'queued' : 'running';
     const rows = await this.query(
-      `insert into job_runs (job_key, job_name, trigger, scheduled_for, status, attempts, params, started_at, heartbeat_at, owner)
-       values (?, ?, ?, ?::timestamptz, 'running', 1, ?::jsonb, ${NOW_MS}, now(), ?)
+      `insert into job_runs (job_key, job_name, trigger, scheduled_for, status, attempts, params, started_at,
+                             heartbeat_at, owner, queued_at)
+       values (?, ?, ?, ?::timestamptz, ?, 1, ?::jsonb, ${NOW_MS}, now(), ?, ${run.queued ? NOW_MS : 'null'})
        on conflict do nothing
        returning ${COLUMNS}`,
-      [run.jobKey, run.jobName, run.trigger, iso(run.slot), JSON.stringify(run.params), run.owner],
+      [run.jobKey, run.jobName, run.trigger, iso(run.slot), status, JSON.stringify(run.params), run.owner],
     );
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
@@ -152,7 +69,7 @@ export class JobRunsRepository {
 
   async findRunning(jobKey: string): Promise<JobRunRecord | undefined> {
     const rows = await this.query(
-      `select ${COLUMNS} from job_runs where job_key = ? and status = 'running'`,
+      `select ${COLUMNS} from job_runs where job_key = ? and status in ('queued', 'running')`,
       [jobKey],
     );
     return rows[0] ? toRecord(rows[0]) : undefined;
@@ -177,7 +94,7 @@ export class JobRunsRepository {
    */
   async heartbeat(id: string, owner: string): Promise<{ alive: boolean; cancelledBy: string | null }> {
     const rows = await this.query(
-      `update job_runs set heartbeat_at = now() where id = ? and owner = ? and status = 'running'
+      `update job_runs set heartbeat_at = now() where id = ? and owner = ? and status in ('queued', 'running')
         returning cancel_requested_at, cancelled_by`,
       [id, owner],
     );
@@ -203,6 +120,36 @@ export class JobRunsRepository {
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
+  /**
+   * Starts a queued run of this owner when the cluster has room under `maxConcurrent`: the running runs
+   * plus the queued runs ahead of it (first in, first out by `queued_at`) leave a slot. Promotions are
+   * serialised by a transaction-scoped advisory lock, so two replicas never fill the same slot.
+   */
+  async promote(id: string, owner: string, maxConcurrent: number): Promise<JobRunRecord | undefined> {
+    const connection = this.orm.em.getConnection();
+    return connection.transactional(async (trx) => {
+      await connection.execute(
+        `select pg_advisory_xact_lock(hashtext('job_runs.concurrency'))`,
+        [],
+        'all',
+        trx,
+      );
+      const rows = await connection.execute<Row[]>(
+        `update job_runs r set status = 'running', started_at = ${NOW_MS}, heartbeat_at = now()
+          where r.id = ? and r.owner = ? and r.status = 'queued' and r.cancel_requested_at is null
+            and (select count(*) from job_runs where status = 'running')
+              + (select count(*) from job_runs q
+                  where q.status = 'queued' and q.cancel_requested_at is null
+                    and (q.queued_at, q.id) < (r.queued_at, r.id)) < ?
+          returning ${COLUMNS}`,
+        [id, owner, maxConcurrent],
+        'all',
+        trx,
+      );
+      return rows[0] ? toRecord(rows[0]) : undefined;
+    });
+  }
+
   async saveProgress(id: string, owner: string, progress: JobProgress): Promise<void> {
     await this.query(
       `update job_runs set progress = ?::jsonb where id = ? and owner = ? and status = 'running'`,
@@ -218,7 +165,7 @@ export class JobRunsRepository {
           set status = ?, attempts = ?, completed_at = now(), duration_ms = ?, heartbeat_at = now(),
               items_processed = ?, items_created = ?, items_updated = ?, items_skipped = ?,
               custom = ?::jsonb, error = ?, progress = coalesce(?::jsonb, progress)
-        where id = ? and owner = ? and status = 'running'
+        where id = ? and owner = ? and status in ('queued', 'running')
         returning ${COLUMNS}`,
       [
         outcome.status,
@@ -250,7 +197,7 @@ export class JobRunsRepository {
               duration_ms = greatest(0, round(extract(epoch from (heartbeat_at - started_at)) * 1000))::int,
               error = 'no heartbeat since ' || to_char(heartbeat_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
                       || '; owner ' || owner || ' presumed dead'
-        where status = 'running' and heartbeat_at < now() - (? * interval '1 millisecond')
+        where status in ('queued', 'running') and heartbeat_at < now() - (? * interval '1 millisecond')
         returning ${COLUMNS}`,
       [staleAfterMs],
     );
@@ -266,13 +213,21 @@ export class JobRunsRepository {
     try {
       const rows = await this.query(
         `update job_runs
-            set status = 'running', trigger = ?, job_name = ?, params = ?::jsonb, attempts = 1, owner = ?,
+            set status = ?, trigger = ?, job_name = ?, params = ?::jsonb, attempts = 1, owner = ?,
                 started_at = ${NOW_MS}, heartbeat_at = now(), completed_at = null, duration_ms = null,
+                queued_at = ${run.queued ? NOW_MS : 'null'},
                 items_processed = 0, items_created = 0, items_updated = 0, items_skipped = 0,
                 custom = '{}'::jsonb, progress = null, error = null, cancel_requested_at = null, cancelled_by = null
           where id = ? and status = 'abandoned'
           returning ${COLUMNS}`,
-        [run.trigger, run.jobName, JSON.stringify(run.params), run.owner, id],
+        [
+          run.queued ? 'queued' : 'running',
+          run.trigger,
+          run.jobName,
+          JSON.stringify(run.params),
+          run.owner,
+          id,
+        ],
       );
       return rows[0] ? toRecord(rows[0]) : undefined;
     } catch (error) {
@@ -291,7 +246,7 @@ export class JobRunsRepository {
   async hasWorkSince(jobKey: string, since: Date): Promise<boolean> {
     const rows = await this.query(
       `select 1 from job_runs
-        where job_key = ? and started_at >= ?::timestamptz and status in ('running', 'succeeded') limit 1`,
+        where job_key = ? and started_at >= ?::timestamptz and status in ('queued', 'running', 'succeeded') limit 1`,
       [jobKey, since.toISOString()],
     );
     return rows.length > 0;

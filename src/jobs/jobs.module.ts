@@ -45,6 +45,8 @@ import { JobsService } from './jobs.service.js';
           heartbeatMs: jobs.heartbeatMs,
           staleAfterMs: jobs.staleAfterMs,
           shutdownTimeoutMs: jobs.shutdownTimeoutMs,
+          maxConcurrent: jobs.maxConcurrent,
+          queueTimeoutMs: jobs.queueTimeoutMs,
           catchUp: jobs.catchUp,
           byKey: jobs.byKey,
         };

@@ -390,6 +390,141 @@ describe('coordination through PostgreSQL', () => {
     if (next.kind === 'started') await other.runner.cancel(next.run.id, 'carol');
     if (next.kind === 'started') expect((await next.completion).error).toBe('cancelled by carol');
   });
+
+  describe('JOBS_MAX_CONCURRENT', () => {
+    const gate = (): { promise: Promise<void>; open: () => void } => {
+      let open!: () => void;
+      const promise = new Promise<void>((resolve) => (open = resolve));
+      return { promise, open };
+    };
+    const statusOf = async (id: string): Promise<unknown> =>
+      (await db.query(`select status from job_runs where id = $1`, [id]))[0]?.status;
+    const until = async (check: () => Promise<boolean>): Promise<void> => {
+      while (!(await check())) await sleep(10);
+    };
+
+    it('runs one job at a time across two replicas, first in first out, the others visibly queued', async () => {
+      const keys = ['job_a', 'job_b', 'job_c'];
+      const fleet = await replicas(2, {
+        settings: { maxConcurrent: 1, heartbeatMs: 50, byKey: settingsFor(...keys) },
+      });
+      const intervals: { job: string; start: number; end: number }[] = [];
+      const holdA = gate();
+      for (const instance of fleet) {
+        for (const key of keys) {
+          instance.registry.register(definition(key), async () => {
+            const start = performance.now();
+            if (key === 'job_a') await holdA.promise;
+            await sleep(20);
+            intervals.push({ job: key, start, end: performance.now() });
+          });
+        }
+      }
+      const a = await fleet[0].runner.run({ job: 'job_a' });
+      const b = await fleet[1].runner.run({ job: 'job_b' });
+      const c = await fleet[0].runner.run({ job: 'job_c' });
+      if (a.kind !== 'started' || b.kind !== 'started' || c.kind !== 'started')
+        throw new Error('not started');
+      // Every run is claimed `queued`; the first in line takes the free slot.
+      expect([a.run.status, b.run.status, c.run.status]).toEqual(['queued', 'queued', 'queued']);
+      await until(async () => (await statusOf(a.run.id)) === 'running');
+      expect(b.run.queuedAt).toBeInstanceOf(Date);
+      // A queued job is busy: a second trigger is refused with the queued run.
+      expect(await fleet[0].runner.run({ job: 'job_c' })).toMatchObject({
+        kind: 'already_running',
+        running: { id: c.run.id, status: 'queued' },
+      });
+      expect(fleet[1].runner.queuedJobKeys).toEqual(['job_b']);
+      expect(fleet[0].runner.activeJobKeys).toEqual(['job_a']);
+      await sleep(300); // a few queue polls: nobody gets past the cap while job_a runs
+      expect([await statusOf(b.run.id), await statusOf(c.run.id)]).toEqual(['queued', 'queued']);
+
+      holdA.open();
+      const results = await Promise.all([a.completion, b.completion, c.completion]);
+      expect(results.map((result) => result.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+      expect(intervals.map((interval) => interval.job)).toEqual(keys);
+      for (let i = 1; i < intervals.length; i++) {
+        expect(intervals[i].start).toBeGreaterThanOrEqual(intervals[i - 1].end);
+      }
+      const rows = await db.query<{ job_key: string; queued: boolean; started_after_queue: boolean }>(
+        `select job_key, queued_at is not null as queued, started_at >= coalesce(queued_at, started_at) as started_after_queue
+           from job_runs order by job_key`,
+      );
+      expect(rows).toEqual([
+        { job_key: 'job_a', queued: true, started_after_queue: true },
+        { job_key: 'job_b', queued: true, started_after_queue: true },
+        { job_key: 'job_c', queued: true, started_after_queue: true },
+      ]);
+    });
+
+    it('fails a run that waited JOB_QUEUE_TIMEOUT_MS for a slot (time moved on the injected clock)', async () => {
+      let now = Date.parse('2026-06-01T00:00:00Z');
+      const clock = { now: () => new Date(now) };
+      const [instance] = await replicas(1, {
+        clock,
+        settings: { maxConcurrent: 1, queueTimeoutMs: 60_000, byKey: settingsFor('job_a', 'job_b') },
+      });
+      const holdA = gate();
+      instance.registry.register(definition('job_a'), () => holdA.promise);
+      let ranB = false;
+      instance.registry.register(definition('job_b'), async () => {
+        ranB = true;
+      });
+      const a = await instance.runner.run({ job: 'job_a' });
+      const b = await instance.runner.run({ job: 'job_b' });
+      if (a.kind !== 'started' || b.kind !== 'started') throw new Error('not started');
+      expect(b.run.status).toBe('queued');
+      now += 60_000;
+      const result = await b.completion;
+      expect(result).toMatchObject({
+        success: false,
+        status: 'failed',
+        error: 'waited 60000 ms for a concurrency slot',
+        attempts: 0,
+        failure: { kind: 'timeout' },
+      });
+      expect(ranB).toBe(false);
+      expect(await statusOf(b.run.id)).toBe('failed');
+      holdA.open();
+      expect((await a.completion).status).toBe('succeeded');
+    });
+
+    it("cancels a queued run from another replica, and abandons a replica's queued runs when it shuts down", async () => {
+      const keys = ['job_a', 'job_b', 'job_c'];
+      const fleet = await replicas(2, {
+        settings: { maxConcurrent: 1, heartbeatMs: 50, byKey: settingsFor(...keys) },
+      });
+      const holdA = gate();
+      const ran: string[] = [];
+      for (const instance of fleet) {
+        for (const key of keys) {
+          instance.registry.register(definition(key), async () => {
+            ran.push(key);
+            if (key === 'job_a') await holdA.promise;
+          });
+        }
+      }
+      const a = await fleet[0].runner.run({ job: 'job_a' });
+      const b = await fleet[1].runner.run({ job: 'job_b' });
+      const c = await fleet[1].runner.run({ job: 'job_c' });
+      if (a.kind !== 'started' || b.kind !== 'started' || c.kind !== 'started')
+        throw new Error('not started');
+
+      expect(await fleet[0].runner.cancel(b.run.id, 'alice')).toMatchObject({
+        kind: 'requested',
+        run: { status: 'queued' },
+      });
+      expect(await b.completion).toMatchObject({ status: 'cancelled', error: 'cancelled by alice' });
+
+      await fleet[1].runner.shutdown(5000);
+      expect(await c.completion).toMatchObject({ status: 'abandoned', error: 'interrupted by shutdown' });
+      await until(async () => (await statusOf(c.run.id)) === 'abandoned');
+      expect(await statusOf(a.run.id)).toBe('running');
+      holdA.open();
+      expect((await a.completion).status).toBe('succeeded');
+      expect(ran).toEqual(['job_a']);
+    });
+  });
 });
 
 describe('cron slot arithmetic', () => {

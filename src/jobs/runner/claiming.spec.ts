@@ -42,6 +42,7 @@ const request = (slot: Date | null): NewRun => ({
   slot,
   params: {},
   owner: 'me',
+  queued: false,
 });
 
 /** The queries as a scripted fake: each method answers from its queue (the last answer repeats). */

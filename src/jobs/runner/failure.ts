@@ -7,6 +7,7 @@ import {
   JobCancelledError,
   JobInterruptedError,
   JobTimeoutError,
+  QueueTimeoutError,
   RunAbandonedError,
 } from '../job-errors.js';
 
@@ -17,7 +18,8 @@ import {
 export function failureOf(error: unknown): RunFailure {
   const message = describeFailure(error);
   if (error instanceof JobCancelledError) return { kind: 'cancelled', message };
-  if (error instanceof JobTimeoutError) return { kind: 'timeout', message };
+  if (error instanceof JobTimeoutError || error instanceof QueueTimeoutError)
+    return { kind: 'timeout', message };
   if (error instanceof JobInterruptedError || error instanceof RunAbandonedError) {
     return { kind: 'interrupted', message };
   }

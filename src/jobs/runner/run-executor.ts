@@ -31,6 +31,8 @@ export interface RunPlan {
   timeoutMs: number;
   dependsOn: readonly string[];
   controller: AbortController;
+  /** Waits for a JOBS_MAX_CONCURRENT slot when the run is `queued`; resolves with the run as it starts running. */
+  admit: (run: JobRunRecord, signal: AbortSignal, logger: Logger) => Promise<JobRunRecord>;
 }
 
 type RunWrites = Pick<JobRunsRepository, 'heartbeat' | 'saveProgress' | 'setAttempt' | 'finish' | 'get'>;
@@ -53,7 +55,7 @@ export class RunExecutor {
   async execute(run: JobRunRecord, plan: RunPlan): Promise<RunCompletion> {
     const { controller } = plan;
     const label = run.jobName;
-    const begin = this.clock.now().getTime();
+    let begin = this.clock.now().getTime();
     const baseLogger = this.logger.child({ job: run.jobKey, runId: run.id });
     const progress = new ProgressWriter(
       (value) => this.runs.saveProgress(run.id, this.owner, value),
@@ -67,17 +69,28 @@ export class RunExecutor {
       heartbeat: () => this.runs.heartbeat(run.id, this.owner),
       logger: baseLogger,
     });
-    supervision.startTimeout();
 
-    baseLogger.info({ attempt: 1, trigger: run.trigger, params: run.params }, `Starting job: ${label}`);
     let outcome: Awaited<ReturnType<typeof runAttempts>>;
+    let admitted = false;
     try {
-      await this.gate.pass(run, plan.dependsOn, controller.signal, baseLogger);
+      if (run.status === 'queued') {
+        baseLogger.info(
+          { trigger: run.trigger, params: run.params },
+          `Job '${label}' queued: waiting for a concurrency slot (JOBS_MAX_CONCURRENT)`,
+        );
+      }
+      const current = await plan.admit(run, controller.signal, baseLogger);
+      admitted = true;
+      // Its time limit and duration count from when it starts running, not from when it was queued.
+      begin = this.clock.now().getTime();
+      supervision.startTimeout();
+      baseLogger.info({ attempt: 1, trigger: run.trigger, params: run.params }, `Starting job: ${label}`);
+      await this.gate.pass(current, plan.dependsOn, controller.signal, baseLogger);
       outcome = await runAttempts({
         policy: this.settings,
         signal: controller.signal,
         start: (attempt) => {
-          const context = createContext(run, attempt, baseLogger, controller.signal, progress);
+          const context = createContext(current, attempt, baseLogger, controller.signal, progress);
           const work = withinRun({ job: run.jobKey, runId: run.id }, () => plan.fn(context));
           return { work, metrics: context.metrics };
         },
@@ -96,9 +109,9 @@ export class RunExecutor {
           }),
       });
     } catch (error) {
-      // Only the dependency gate throws here; the attempts catch everything else.
+      // Only the queue and the dependency gate throw here; the attempts catch everything else.
       const reason = controller.signal.aborted ? (controller.signal.reason as unknown) : error;
-      outcome = { failed: true, attempts: 1, metrics: emptyMetrics(), error: reason };
+      outcome = { failed: true, attempts: admitted ? 1 : 0, metrics: emptyMetrics(), error: reason };
     } finally {
       supervision.stop();
       progress.dispose();

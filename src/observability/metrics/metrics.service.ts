@@ -84,6 +84,17 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       },
     });
     new Gauge({
+      name: 'cpb_job_queued',
+      help: 'Runs of this instance waiting for a JOBS_MAX_CONCURRENT slot, by job',
+      labelNames: ['job'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { definition } of jobs.all()) this.set({ job: definition.key }, 0);
+        for (const job of runner.queuedJobKeys) this.inc({ job });
+      },
+    });
+    new Gauge({
       name: 'cpb_job_last_success_timestamp_seconds',
       help: 'When each job last succeeded on any replica (Unix time; absent when it never did)',
       labelNames: ['job'] as const,
