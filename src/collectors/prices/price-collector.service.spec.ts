@@ -1,0 +1,113 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fakeJobContext } from '../../../test/support/job-context.js';
+import type { AssetsWriteRepository, TrackedAsset } from '../../assets/write/assets.write-repository.js';
+import type { PricesWriteRepository } from '../../assets/write/prices.write-repository.js';
+import type { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
+import type { MarketCoin } from '../../coingecko/coingecko.types.js';
+import type { UpsertCounts, WriteOptions } from '../../database/upsert.js';
+import type { JobRunnerService } from '../../jobs/job-runner.service.js';
+import { PriceCollector } from './price-collector.service.js';
+
+const SLOT = new Date('2026-11-28T09:45:07.250Z');
+
+const quote = (id: string, currentPrice: string | null): Partial<MarketCoin> => ({
+  id,
+  currentPrice,
+  totalVolume: '20',
+  marketCap: '300',
+  priceChangePercentage24h: '1.25',
+});
+
+function setup(tracked: TrackedAsset[], quotes: Partial<MarketCoin>[]) {
+  const coingecko = { marketsByIds: vi.fn(async () => ({ items: quotes, skipped: 0, missing: [] })) };
+  const assets = { trackedAssets: vi.fn(async () => tracked) };
+  const prices = {
+    // One row was stored already with the same values.
+    upsertPrices: vi.fn(async (rows: readonly unknown[], options: WriteOptions): Promise<UpsertCounts> => {
+      const counts = { inserted: rows.length - 1, updated: 0, unchanged: 1 };
+      options.onBatch?.(counts);
+      return counts;
+    }),
+  };
+  const collector = new PriceCollector(
+    {} as JobRunnerService,
+    coingecko as unknown as CoinGeckoClient,
+    assets as unknown as AssetsWriteRepository,
+    prices as unknown as PricesWriteRepository,
+  );
+  return { collector, coingecko, assets, prices };
+}
+
+const asset = (coingeckoId: string): TrackedAsset => ({ id: `id-${coingeckoId}`, coingeckoId, symbol: 'X' });
+
+describe('PriceCollector.collect', () => {
+  it('stores a price per tracked asset at the slot floored to the minute and skips those without one', async () => {
+    const { collector, coingecko, assets, prices } = setup(
+      [asset('bitcoin'), asset('ethereum'), asset('delisted'), asset('no-price')],
+      [quote('bitcoin', '97000.5'), quote('ethereum', '3500'), quote('no-price', null)],
+    );
+    const { ctx, lines } = fakeJobContext({ slot: SLOT, params: { limit: 2 } });
+
+    const metrics = await collector.collect(ctx);
+
+    expect(assets.trackedAssets).toHaveBeenCalledWith(2);
+    expect(coingecko.marketsByIds).toHaveBeenCalledWith(
+      ['bitcoin', 'ethereum', 'delisted', 'no-price'],
+      expect.objectContaining({ signal: ctx.signal }),
+    );
+    expect(prices.upsertPrices.mock.calls[0]?.[0]).toEqual([
+      {
+        assetId: 'id-bitcoin',
+        timestamp: new Date('2026-11-28T09:45:00.000Z'),
+        priceUsd: '97000.5',
+        volume24hUsd: '20',
+        marketCapUsd: '300',
+        changePercent24h: '1.25',
+      },
+      expect.objectContaining({ assetId: 'id-ethereum', priceUsd: '3500' }),
+    ]);
+    expect(metrics).toEqual({
+      items_processed: 4,
+      items_created: 1,
+      items_updated: 0,
+      items_skipped: 3, // two without a price, one unchanged
+      custom: {
+        assets_tracked: 4,
+        prices_collected: 2,
+        assets_without_price: 2,
+        prices_stored: 1,
+        prices_unchanged: 1,
+      },
+    });
+    const skipped = lines.find((line) => line.msg.includes('had no price'));
+    expect(skipped?.msg).toBe(
+      "2 tracked asset(s) had no price in CoinGecko's answer and were skipped: delisted, no-price",
+    );
+  });
+
+  it('names at most 20 unpriced assets in its log line', async () => {
+    const tracked = Array.from({ length: 22 }, (_, index) => asset(`coin-${index}`));
+    const { collector } = setup(tracked, []);
+    const { ctx, lines } = fakeJobContext({ slot: SLOT, params: { limit: 22 } });
+
+    await collector.collect(ctx);
+
+    const skipped = lines.find((line) => line.msg.includes('had no price'));
+    expect(skipped?.msg).toMatch(/^22 tracked asset\(s\).*: coin-0, .*coin-19, …$/);
+    expect(skipped?.coingeckoIds).toHaveLength(20);
+  });
+
+  it('asks CoinGecko nothing when no asset is tracked', async () => {
+    const { collector, coingecko, prices } = setup([], []);
+    const { ctx, lines } = fakeJobContext({ slot: SLOT, params: { limit: 100 } });
+
+    const metrics = await collector.collect(ctx);
+
+    expect(coingecko.marketsByIds).not.toHaveBeenCalled();
+    expect(prices.upsertPrices).not.toHaveBeenCalled();
+    expect(metrics.items_processed).toBe(0);
+    expect(lines.map((line) => line.msg)).toContain(
+      'No tracked assets: the latest ranking is empty and no asset is marked is_tracked',
+    );
+  });
+});
