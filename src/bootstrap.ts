@@ -3,7 +3,6 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
 import { AppModule, JOB_MODULES, type AppModuleOptions } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { readEnvironment, type Environment } from './config/environment.js';
@@ -12,6 +11,7 @@ import { API_PREFIX } from './http/api-prefix.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { RequestInputInterceptor } from './http/request-input.interceptor.js';
 import { setupSwagger } from './http/swagger.js';
+import { AppLogger } from './observability/logging/app-logger.js';
 import { definitionsOf } from './jobs/framework/job-module.js';
 import { JobSchedulerService } from './jobs/job-scheduler.service.js';
 
@@ -73,7 +73,7 @@ export function installFallbacks(app: INestApplication): void {
  */
 export async function createApp(
   env: Environment = readEnvironment(),
-  options: Pick<AppModuleOptions, 'jobs'> = {},
+  options: Pick<AppModuleOptions, 'jobs' | 'logTo'> = {},
 ): Promise<CreatedApp> {
   const config = parseEnv(env, definitionsOf(options.jobs ?? JOB_MODULES));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env, options), {
@@ -81,7 +81,7 @@ export async function createApp(
     bodyParser: false,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   app.flushLogs();
   configureHttp(app);
   setupSwagger(app);

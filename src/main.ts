@@ -5,6 +5,9 @@ import { createApp } from './bootstrap.js';
 import { readEnvironment } from './config/environment.js';
 import { ConfigValidationError, parseEnv } from './config/env.schema.js';
 import { definitionsOf } from './jobs/framework/job-module.js';
+import { JobRegistry } from './jobs/job-registry.js';
+import { AppLogger } from './observability/logging/app-logger.js';
+import { startupSummary } from './observability/logging/startup-summary.js';
 
 async function main(): Promise<void> {
   const env = readEnvironment();
@@ -25,7 +28,15 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.log({ port }, `Listening on http://${config.host}:${port} (API docs at /docs)`);
+  const summary = startupSummary({
+    url: `http://${config.host}:${port}`,
+    routes: app.get(AppLogger).routes(),
+    jobs: app
+      .get(JobRegistry)
+      .all()
+      .map(({ definition }) => ({ key: definition.key, settings: config.jobs.byKey[definition.key] })),
+  });
+  logger.log(summary.fields, summary.message);
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {

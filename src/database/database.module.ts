@@ -93,9 +93,10 @@ export class DatabaseModule implements OnModuleInit {
           useFactory: (connection: DatabaseConnection, config: AppConfigService) =>
             buildOrmOptions({
               clientUrl: connection.url,
+              // One line with the reason: the error references pg's client, several KB when serialised.
               onPoolError: (error) =>
                 new Logger('Database').warn(
-                  { err: error },
+                  { code: (error as { code?: unknown }).code },
                   `Lost an idle database connection: ${error.message}`,
                 ),
               poolMax:

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { recordErrorMessage } from '../observability/logging/log-shaping.js';
 
 /** The one error shape of the API: `{ statusCode, error, message }`, plus optional fields a route adds. */
 export interface ErrorBody {
@@ -82,6 +83,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       );
     }
     if (response.headersSent) return;
+    recordErrorMessage(response, body.message);
     response.status(body.statusCode).json(body);
   }
 

@@ -1,9 +1,9 @@
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from '../../app.module.js';
 import { CliModeModule } from '../../cli/cli-mode.js';
 import type { Environment } from '../../config/environment.js';
+import { AppLogger } from '../../observability/logging/app-logger.js';
 import { withoutFailure } from '../job-result.js';
 import { JobRunnerService } from '../job-runner.service.js';
 import { JobRunsRepository } from '../job-runs.repository.js';
@@ -26,7 +26,7 @@ export async function runFromCli(env: Environment, request: CliRequest): Promise
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   app.flushLogs();
   try {
     return await runOnce(app, request);

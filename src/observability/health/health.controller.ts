@@ -1,9 +1,11 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import type { Response } from 'express';
 import { Public } from '../../auth/public.decorator.js';
 import { MigrationsService } from '../../database/migrations.service.js';
+import type { ErrorBody } from '../../http/http-exception.filter.js';
 import {
   ApiErrorResponse,
   errorExample,
@@ -84,13 +86,19 @@ export class HealthController {
       }),
     ],
   })
-  async ready(): Promise<{ status: string; checks: Record<string, unknown> }> {
-    // A replica that is draining its jobs should get no new traffic from a load balancer.
+  async ready(
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ status: string; checks: Record<string, unknown> } | ErrorBody> {
+    // A replica that is draining its jobs should get no new traffic from a load balancer. That is the
+    // plan, not a fault: answered here rather than thrown, so that each probe does not log a warning.
     if (!this.runner.isAccepting) {
-      throw new ServiceUnavailableException({
+      response.status(503);
+      return {
+        statusCode: 503,
+        error: 'Service Unavailable',
         message: 'shutting down',
         checks: { shutdown: { status: 'down', message: 'shutting down' } },
-      });
+      };
     }
     try {
       const result = await this.health.check([

@@ -6,6 +6,8 @@ import pino from 'pino';
 import pretty from 'pino-pretty';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { AppLogger } from './app-logger.js';
+import { errorMessageOf, logMethod, requestMessage, runFields, serializeError } from './log-shaping.js';
 import { passwordOf, scrubSecrets } from './secret-scrubber.js';
 
 /** Header paths that carry credentials, wherever pino-http or an error serialiser puts them. */
@@ -21,6 +23,17 @@ const REDACTED_PATHS = [
 ];
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/*
+ * Routes excluded from the global prefix (/metrics, /dashboard) pass Nest's middleware twice; pino-http
+ * would log them twice, with the same request id. The first pass logs.
+ */
+const passed = new WeakSet<object>();
+function seenBefore(req: object): boolean {
+  if (passed.has(req)) return true;
+  passed.add(req);
+  return false;
+}
 
 export function secretsOf(config: AppConfig): string[] {
   return [
@@ -93,8 +106,16 @@ export class LoggingModule {
                   },
                   customLogLevel: (_req, res, error) =>
                     error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-                  autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+                  autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || seenBefore(req) },
+                  customSuccessMessage: requestMessage,
+                  customSuccessObject: (_req, res, fields: object) => {
+                    const reason = res.statusCode >= 400 ? errorMessageOf(res) : undefined;
+                    return reason ? { ...fields, reason } : fields;
+                  },
+                  mixin: runFields,
+                  hooks: { logMethod },
                   serializers: {
+                    err: serializeError,
                     req: (req: { id: unknown; method: string; url: string }) => ({
                       id: req.id,
                       method: req.method,
@@ -109,6 +130,8 @@ export class LoggingModule {
           },
         }),
       ],
+      providers: [AppLogger],
+      exports: [AppLogger],
     };
   }
 }
