@@ -1,15 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { Cron } from '@nestjs/schedule';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { JOB_MODULES } from '../../src/app.module.js';
+import { JobHandler, type JobHandlerContext } from '../../src/jobs/framework/job-handler.decorator.js';
+import { JobModule } from '../../src/jobs/framework/job-module.js';
+import { defineJob } from '../../src/jobs/job-definition.js';
+import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
 import { startApp, type RunningApp } from '../support/app.js';
-import { HAS_CHROMIUM, launchChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
+import {
+  axeViolations,
+  HAS_CHROMIUM,
+  launchChromium,
+  NO_CHROMIUM_REASON,
+  screenshot,
+} from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TestJwksServer } from '../support/jwks.js';
 
 const SKIP_REASON = NO_CHROMIUM_REASON;
 const ADMIN_TOKEN = 'dashboard-browser-admin-token-0123456789';
-const TEST_TIMEOUT_MS = 15_000;
-const JOB_KEYS = ['top_coins_collection', 'price_collection', 'contract_addresses_collection'];
+const TEST_TIMEOUT_MS = 40_000;
+const WIDTHS = [1400, 1024, 390] as const;
+
+/*
+ * A job that holds each run open until the test lets it go: the dashboard's progress, Run now and Cancel
+ * are seen while it runs, without racing a real job's speed. It reports 3 of `limit` done, then waits.
+ */
+const PROBE_JOB = defineJob({
+  key: 'dashboard_probe',
+  description: 'A test job that reports progress and waits for the test.',
+  envPrefix: 'DASHBOARD_PROBE',
+  schedule: '0 0 4 * * *',
+  limit: { default: 10, min: 1, max: 50, nullable: false },
+  trigger: { path: 'probe-dashboard', summary: 'Run the dashboard probe' },
+});
+
+const gates: Array<() => void> = [];
+/** Lets the oldest waiting probe run finish. */
+const releaseProbe = () => gates.shift()?.();
+
+@Injectable()
+class ProbeJob {
+  constructor(private readonly runner: JobRunnerService) {}
+
+  @Cron(PROBE_JOB.defaultSchedule, { name: PROBE_JOB.key, timeZone: 'UTC', disabled: true })
+  tick(): Promise<void> {
+    return this.runner.tick(PROBE_JOB);
+  }
+
+  @JobHandler(PROBE_JOB)
+  async probe(ctx: JobHandlerContext): Promise<void> {
+    const total = ctx.params.limit ?? 10;
+    ctx.metrics.items_processed = 3;
+    ctx.progress(3, total);
+    await new Promise<void>((resolve, reject) => {
+      gates.push(resolve);
+      ctx.signal.addEventListener('abort', () => reject(new Error('probe aborted')), { once: true });
+    });
+    ctx.metrics.items_processed = total;
+    ctx.metrics.items_created = total;
+    ctx.metrics.custom.probes = total;
+    ctx.progress(total, total);
+  }
+}
+
+@JobModule(PROBE_JOB, { providers: [ProbeJob] })
+class ProbeJobModule {}
+
+const LONG_ERROR =
+  'CoinGecko answered 503 on /coins/markets after 5 attempts: upstream maintenance window ' +
+  'and a very long explanation that must not widen the page '.repeat(4) +
+  '\nsecond line of the error\nthird line';
 
 /** Chromium logs every non-2xx fetch as a console error; those the test provokes on purpose are expected. */
 const expectedHttpError = (status: number) =>
@@ -36,18 +99,36 @@ describe.skipIf(!HAS_CHROMIUM)(
       db = await createTestDatabase();
       fake = await CoinGeckoFake.start({ coins: 20 });
       jwks = await TestJwksServer.start();
-      running = await startApp({
-        DATABASE_URL: db.url,
-        COINGECKO_BASE_URL: fake.url,
-        COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
-        API_TOKENS: ADMIN_TOKEN,
-        TRIGGER_RATE_LIMIT_PER_MINUTE: '1000',
-        ...jwks.env(),
-      });
+      running = await startApp(
+        {
+          DATABASE_URL: db.url,
+          COINGECKO_BASE_URL: fake.url,
+          COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
+          API_TOKENS: ADMIN_TOKEN,
+          TRIGGER_RATE_LIMIT_PER_MINUTE: '1000',
+          DASHBOARD_PROBE_ENABLED: 'false',
+          JOB_HEARTBEAT_MS: '1000',
+          ...jwks.env(),
+        },
+        { jobs: [...JOB_MODULES, ProbeJobModule] },
+      );
+      // History to lay out: a failure with a long, multi-line error, and a success before it.
+      await db.query(
+        `insert into job_runs (job_key, job_name, trigger, status, attempts, params, started_at, completed_at,
+                               duration_ms, heartbeat_at, owner, items_processed, error)
+         values ('price_collection', 'price_collection(limit=100)', 'schedule', 'succeeded', 1, '{"limit":100}',
+                 now() - interval '2 hours', now() - interval '2 hours' + interval '4 seconds', 4000, now(),
+                 'replica-a:1:abc', 100, null),
+                ('price_collection', 'price_collection(limit=100)', 'schedule', 'failed', 3, '{"limit":100}',
+                 now() - interval '1 hour', now() - interval '1 hour' + interval '9 seconds', 9000, now(),
+                 'replica-b:2:def', 40, $1)`,
+        [LONG_ERROR],
+      );
       browser = await launchChromium();
     });
 
     afterAll(async () => {
+      while (gates.length) releaseProbe();
       await browser?.close();
       await running?.close();
       await jwks?.close();
@@ -57,7 +138,7 @@ describe.skipIf(!HAS_CHROMIUM)(
 
     beforeEach(async () => {
       // A fresh context per test: its own sessionStorage, so no token leaks from one test into the next.
-      context = await browser.newContext();
+      context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       page = await context.newPage();
       page.setDefaultTimeout(10_000);
       problems = [];
@@ -71,8 +152,12 @@ describe.skipIf(!HAS_CHROMIUM)(
       await context?.close();
     });
 
-    const open = async () => {
-      await page.goto(`${running.baseUrl}/dashboard`);
+    /** Page problems, minus the 404 of a route a part of the service may not have yet. */
+    const unexpectedProblems = (...statuses: number[]) =>
+      problems.filter((text) => ![404, ...statuses].some((status) => expectedHttpError(status).test(text)));
+
+    const open = async (hash = '') => {
+      await page.goto(`${running.baseUrl}/dashboard${hash}`);
       await page.locator('#status', { hasText: 'Enter a bearer token' }).waitFor();
     };
 
@@ -81,26 +166,200 @@ describe.skipIf(!HAS_CHROMIUM)(
       await page.getByRole('button', { name: 'Use token' }).click();
     };
 
+    const panel = (key: string) => page.locator(`article.job-card[data-job="${key}"]`);
+
+    const signIn = async () => {
+      await open();
+      await useToken(ADMIN_TOKEN);
+      await panel(PROBE_JOB.key).waitFor();
+    };
+
+    /** The page scrolls vertically only, and `locator` lies inside the viewport's width once scrolled to. */
+    const expectFits = async (what: string) => {
+      // A string, evaluated in the page: this project's TypeScript has no DOM types (it targets Node).
+      const widths = await page.evaluate<{ scroll: number; inner: number; wide: string[] }>(`({
+        scroll: document.documentElement.scrollWidth,
+        inner: window.innerWidth,
+        // What sticks out, to say why when it fails.
+        wide: [...document.querySelectorAll('body *')]
+          .filter((node) => node.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .slice(0, 5)
+          .map((node) => node.tagName.toLowerCase() + '.' + node.className + ' ' + node.getBoundingClientRect().right),
+      })`);
+      expect(
+        widths.scroll,
+        `${what}: page wider than the viewport (${widths.wide.join(', ')})`,
+      ).toBeLessThanOrEqual(widths.inner);
+    };
+
+    const expectReachable = async (button: ReturnType<Page['locator']>, width: number) => {
+      await button.scrollIntoViewIfNeeded();
+      await expect.poll(() => button.isVisible()).toBe(true);
+      const box = await button.boundingBox();
+      expect(box, 'button has a box').not.toBeNull();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+    };
+
+    const startProbe = async (limit?: string) => {
+      await panel(PROBE_JOB.key)
+        .getByRole('button', { name: `Run ${PROBE_JOB.key} now` })
+        .click();
+      const dialog = page.getByRole('dialog', { name: `Run ${PROBE_JOB.key} now?` });
+      await dialog.waitFor();
+      const field = dialog.getByLabel('Limit', { exact: true });
+      expect(await field.inputValue()).toBe('10'); // the definition's default, prefilled
+      if (limit !== undefined) await field.fill(limit);
+      await dialog.getByRole('button', { name: 'Start run' }).click();
+      await page.locator('#banner', { hasText: `${PROBE_JOB.key}: running` }).waitFor();
+    };
+
     it(
-      'lists the three jobs, runs top coins on "Run now" and shows the run succeed, keeping the token out of the URL',
+      'runs a job from Run now: limit asked and confirmed, progress while it runs, the banner to its end, history, detail and chart',
       async () => {
-        await open();
-        await useToken(ADMIN_TOKEN);
-        await page.locator('#jobs-body tr[data-job]').nth(2).waitFor();
-        expect(await page.locator('#jobs-body tr[data-job] th').allTextContents()).toEqual(JOB_KEYS);
-        expect(await page.locator('#runs-body').textContent()).toContain('No runs yet.');
+        await signIn();
+        const probe = panel(PROBE_JOB.key);
+        expect(await probe.locator('.chart').getAttribute('data-runs')).toBe('0');
+        expect(await probe.locator('figcaption').textContent()).toBe('No finished runs yet.');
 
-        await page.getByRole('button', { name: 'Run top_coins_collection now' }).click();
-        await page.locator('#action-message', { hasText: 'Started top_coins_collection: run ' }).waitFor();
-        const succeeded = page.locator('#runs-body tr[data-status="succeeded"]').first();
-        await succeeded.waitFor();
-        const cells = await succeeded.locator('td').allTextContents();
-        expect(cells.slice(0, 3)).toEqual(['succeeded', 'manual', 'top_coins_collection(limit=100)']);
-        expect(cells[6]).toBe('20 / 20 / 0 / 0');
-        const topCoins = page.locator('#jobs-body tr[data-job="top_coins_collection"]');
-        await topCoins.locator('.badge', { hasText: 'succeeded' }).waitFor();
+        // A limit outside the definition's bounds is refused in the dialog, before any request.
+        await probe.getByRole('button', { name: `Run ${PROBE_JOB.key} now` }).click();
+        const dialog = page.getByRole('dialog', { name: `Run ${PROBE_JOB.key} now?` });
+        await dialog.getByLabel('Limit', { exact: true }).fill('51');
+        await dialog.getByRole('button', { name: 'Start run' }).click();
+        await dialog.getByRole('alert').filter({ hasText: 'an integer from 1 to 50' }).waitFor();
+        await dialog.getByRole('button', { name: 'Cancel' }).click();
+        expect(await dialog.isVisible()).toBe(false);
 
-        // The token lives in this tab's sessionStorage only: not in the URL, not in localStorage.
+        await startProbe('20');
+        // 3 of 20 done: 15 %, on the banner and on the job's panel; Run now is off while it runs.
+        await page.locator('#banner', { hasText: '15% · 3 / 20' }).waitFor();
+        await probe.locator('progress').waitFor();
+        expect(await probe.locator('progress').getAttribute('value')).toBe('15');
+        expect(await probe.locator('.job-progress').textContent()).toContain('15% · 3 / 20');
+        const runNow = probe.getByRole('button', { name: `Run ${PROBE_JOB.key} now` });
+        expect(await runNow.isDisabled()).toBe(true);
+        expect(await runNow.textContent()).toBe('Running…');
+        await screenshot(page, 'dashboard-running-1400');
+
+        releaseProbe();
+        await page
+          .locator('#banner', {
+            hasText: `${PROBE_JOB.key} succeeded in`,
+          })
+          .waitFor();
+        expect(await page.locator('#banner-text').textContent()).toContain(
+          '20 processed, 20 created, 0 updated, 0 skipped',
+        );
+        await expect.poll(() => runNow.isDisabled()).toBe(false);
+        await probe.locator('.badge.health-healthy').waitFor();
+        await expect.poll(() => probe.locator('.chart').getAttribute('data-runs')).toBe('1');
+
+        // The history row, then its detail view.
+        const row = page.locator('#runs-body tr[data-status="succeeded"]', { hasText: 'dashboard_probe' });
+        await row.waitFor();
+        expect(await row.locator('td').nth(6).textContent()).toBe('20 / 20 / 0 / 0');
+        await row.getByRole('link').click();
+        await page.waitForURL(/#\/runs\/[0-9a-f-]{36}$/);
+        const detail = page.locator('#view-run');
+        await detail.getByRole('heading', { name: 'Run of dashboard_probe' }).waitFor();
+        expect(await page.locator('#view-main').isHidden()).toBe(true);
+        const facts = await detail.locator('dl.detail').innerText();
+        for (const text of [
+          'manual',
+          '{"limit":20}',
+          'Attempts\n1',
+          'items_created\n20',
+          'none (not a scheduled run)',
+        ]) {
+          expect(facts).toContain(text);
+        }
+        expect(await detail.locator('table.metrics').innerText()).toContain('probes\t20');
+        const chart = detail.locator('.chart');
+        expect(await chart.getAttribute('data-runs')).toBe('1');
+        expect(await chart.locator('g.current').count()).toBe(1);
+        expect(await detail.locator('figcaption').textContent()).toContain('1 succeeded, 0 failed');
+        expect(await detail.getByRole('button', { name: 'Cancel this run' }).count()).toBe(0);
+
+        // Back to the jobs; the history filters by job and by status.
+        await page.getByRole('link', { name: '← All jobs' }).click();
+        await page.locator('#view-main').waitFor();
+        await page.getByLabel('Status', { exact: true }).selectOption('failed');
+        await page.locator('#runs-body tr[data-status="failed"]').first().waitFor();
+        expect(await page.locator('#runs-body tr[data-run-id]').count()).toBe(1);
+        await page.getByLabel('Job', { exact: true }).selectOption(PROBE_JOB.key);
+        await page.locator('#runs-body', { hasText: 'No runs match these filters.' }).waitFor();
+
+        expect(unexpectedProblems()).toEqual([]);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'fits 1400, 1024 and 390 px without horizontal scrolling, every Run now and Cancel reachable, no serious axe violations',
+      async () => {
+        await signIn();
+        await startProbe();
+        const probe = panel(PROBE_JOB.key);
+        await probe.getByRole('button', { name: `Cancel the running ${PROBE_JOB.key} run` }).waitFor();
+        // The failed run's error: one line, the rest behind its expander.
+        const failed = page.locator('#runs-body tr[data-status="failed"]').first();
+        const summary = failed.locator('details summary');
+        expect(await summary.textContent()).toBe(LONG_ERROR.split('\n')[0]);
+        expect((await summary.boundingBox())!.height).toBeLessThan(30);
+        await summary.click();
+        expect(await failed.locator('details pre').isVisible()).toBe(true);
+        await summary.press('Enter'); // keyboard closes it again
+        expect(await failed.locator('details pre').isVisible()).toBe(false);
+        await panel('price_collection')
+          .locator('.badge.health-failing', { hasText: 'failing · 1 in a row' })
+          .waitFor();
+
+        const runId = (await page.locator('#banner-link').getAttribute('href'))!.replace('#/runs/', '');
+        for (const width of WIDTHS) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.goto(`${running.baseUrl}/dashboard#/`);
+          await panel(PROBE_JOB.key).locator('progress').waitFor();
+          await expectFits(`jobs at ${width}px`);
+          const runButtons = page.getByRole('button', { name: /^Run [a-z_]+ now$/ });
+          expect(await runButtons.count()).toBe(JOB_MODULES.length + 1);
+          for (const button of await runButtons.all()) await expectReachable(button, width);
+          await expectReachable(probe.getByRole('button', { name: /^Cancel the running/ }), width);
+          // Keyboard: Tab reaches a Run now button, and its focus ring shows.
+          await page.getByRole('button', { name: 'Run top_coins_collection now' }).focus();
+          const outline = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle');
+          expect(outline).toBe('solid');
+          await screenshot(page, `dashboard-${width}`);
+          const violations = await axeViolations(page);
+          expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+
+          await page.goto(`${running.baseUrl}/dashboard#/runs/${runId}`);
+          const cancel = page.getByRole('button', { name: 'Cancel this run' });
+          await cancel.waitFor();
+          await expectFits(`run detail at ${width}px`);
+          await expectReachable(cancel, width);
+          await screenshot(page, `dashboard-run-${width}`);
+          const detailViolations = await axeViolations(page);
+          expect(detailViolations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual(
+            [],
+          );
+        }
+
+        // Cancel, confirmed: the run ends `cancelled` (the route answers 202; the runner stops it).
+        await page.getByRole('button', { name: 'Cancel this run' }).click();
+        const confirm = page.getByRole('dialog', { name: 'Cancel this run?' });
+        await confirm.getByRole('button', { name: 'Cancel the run' }).click();
+        await page.locator('#run-message', { hasText: `Cancel requested for run ${runId}` }).waitFor();
+        await page.locator('#view-run .badge.status-cancelled').waitFor({ timeout: 15_000 });
+        expect(unexpectedProblems()).toEqual([]);
+      },
+      TEST_TIMEOUT_MS * 2,
+    );
+
+    it(
+      'keeps the token in this tab’s sessionStorage only, out of the URL and localStorage',
+      async () => {
+        await signIn();
         expect(page.url()).toBe(`${running.baseUrl}/dashboard`);
         const storage = await page.evaluate(() => ({
           session: Object.values(sessionStorage),
@@ -109,9 +368,8 @@ describe.skipIf(!HAS_CHROMIUM)(
         expect(storage).toEqual({ session: [ADMIN_TOKEN], local: 0 });
         // …which keeps the tab signed in across a reload.
         await page.reload();
-        await page.locator('#jobs-body tr[data-job]').nth(2).waitFor();
-
-        expect(problems).toEqual([]);
+        await panel(PROBE_JOB.key).waitFor();
+        expect(unexpectedProblems()).toEqual([]);
       },
       TEST_TIMEOUT_MS,
     );
@@ -124,9 +382,9 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page
           .locator('#status', { hasText: 'The service refused this token (401: Invalid token)' })
           .waitFor();
-        expect(await page.locator('#jobs-body tr[data-job]').count()).toBe(0);
-        expect(await page.locator('#runs-body').textContent()).toContain('the token was refused');
-        expect(problems.filter((text) => !expectedHttpError(401).test(text))).toEqual([]);
+        expect(await page.locator('article.job-card').count()).toBe(0);
+        expect(await page.locator('#jobs').textContent()).toContain('the token was refused');
+        expect(unexpectedProblems(401)).toEqual([]);
       },
       TEST_TIMEOUT_MS,
     );
@@ -137,13 +395,14 @@ describe.skipIf(!HAS_CHROMIUM)(
         const reader = await jwks.mint({ realm_access: { roles: ['reader'] } });
         await open();
         await useToken(reader);
-        await page.locator('#jobs-body tr[data-job]').nth(2).waitFor();
+        await panel('price_collection').waitFor();
         await page.getByRole('button', { name: 'Run price_collection now' }).click();
-        await page.locator('#action-message', { hasText: 'this token may not run jobs (403: ' }).waitFor();
+        await page.getByRole('dialog').getByRole('button', { name: 'Start run' }).click();
+        await page.locator('#banner', { hasText: 'this token may not do that (403: ' }).waitFor();
         for (const button of await page.getByRole('button', { name: /^Run .* now$/ }).all()) {
           expect(await button.isDisabled()).toBe(true);
         }
-        expect(problems.filter((text) => !expectedHttpError(403).test(text))).toEqual([]);
+        expect(unexpectedProblems(403)).toEqual([]);
       },
       TEST_TIMEOUT_MS,
     );
