@@ -281,6 +281,17 @@ describe.skipIf(!HAS_CHROMIUM)(
         expect(await detail.locator('figcaption').textContent()).toContain('1 succeeded, 0 failed');
         expect(await detail.getByRole('button', { name: 'Cancel this run' }).count()).toBe(0);
 
+        // Alerts and CoinGecko usage: shown, or a sentence saying this service has no such route.
+        await expect
+          .poll(() => page.locator('#alerts-note').textContent())
+          .toMatch(/^(No alerts raised\.|This service does not report alerts.*)$/);
+        await expect
+          .poll(
+            async () =>
+              `${await page.locator('#usage-note').textContent()}${await page.locator('#usage').textContent()}`,
+          )
+          .toMatch(/ calls in \d{4}-\d\d|This service does not report CoinGecko usage/);
+
         // Back to the jobs; the history filters by job and by status.
         await page.getByRole('link', { name: '← All jobs' }).click();
         await page.locator('#view-main').waitFor();

@@ -460,9 +460,18 @@ function jobPanel(job) {
   const existing = state.panels.get(job.key);
   if (existing) return existing;
   const slots = Object.fromEntries(
-    ['health', 'lastSuccess', 'next', 'schedule', 'enabled', 'last', 'counts', 'progress', 'chart'].map(
-      (name) => [name, element('span')],
-    ),
+    [
+      'health',
+      'lastSuccess',
+      'next',
+      'schedule',
+      'enabled',
+      'last',
+      'counts',
+      'calls',
+      'progress',
+      'chart',
+    ].map((name) => [name, element('span')]),
   );
   const headingId = `job-${job.key}`;
   const run = element('button', {
@@ -504,6 +513,7 @@ function jobPanel(job) {
       ...fact('Enabled', slots.enabled),
       ...fact('Last run', slots.last),
       ...fact('Processed / created / updated / skipped', slots.counts),
+      ...fact('CoinGecko calls', slots.calls),
     ]),
     progressRow,
     element('div', { className: 'actions' }, [run, cancel, history]),
@@ -568,6 +578,16 @@ function renderJobs(jobs) {
           : document.createTextNode('never run'),
     );
     show(slots.counts, last?.metrics ?? null, () => document.createTextNode(formatCounts(last?.metrics)));
+    show(slots.calls, [job.calls_per_run, job.projected_monthly_calls], () =>
+      document.createTextNode(
+        typeof job.calls_per_run === 'number'
+          ? `${number(job.calls_per_run)} a run` +
+              (typeof job.projected_monthly_calls === 'number'
+                ? ` · ${number(job.projected_monthly_calls)} projected this month`
+                : '')
+          : DASH,
+      ),
+    );
     const running = last?.status === 'running';
     panel.progressRow.hidden = !running;
     show(slots.progress, running ? [last.progress, last.metrics] : '', () =>
@@ -857,8 +877,10 @@ function renderUsage(answer) {
         text:
           (typeof usage.remaining === 'number' ? `${number(usage.remaining)} remaining · ` : '') +
           (typeof usage.projected_month_end === 'number'
-            ? `projected month end ${number(usage.projected_month_end)}`
-            : ''),
+            ? `projected month end ${number(usage.projected_month_end)}` +
+              (budget !== null && usage.projected_month_end > budget ? ' — over the budget' : '')
+            : '') +
+          (parseTime(usage.resets_at) ? ` · resets ${utc(new Date(usage.resets_at))} UTC` : ''),
       }),
       element('div', { className: 'usage-lists' }, [
         usageList('By job', usageEntries(usage.by_job)),
