@@ -124,6 +124,15 @@ describe.skipIf(!HAS_CHROMIUM)(
                  'replica-b:2:def', 40, $1)`,
         [LONG_ERROR],
       );
+      // Thirty skipped slots of the retention job, three hours back: more than one page of history.
+      await db.query(
+        `insert into job_runs (job_key, job_name, trigger, scheduled_for, status, attempts, started_at, completed_at,
+                               duration_ms, heartbeat_at, owner, error)
+         select 'job_runs_retention', 'job_runs_retention', 'schedule', now() - interval '3 hours' - i * interval '1 minute',
+                'skipped', 0, now() - interval '3 hours' - i * interval '1 minute',
+                now() - interval '3 hours' - i * interval '1 minute', 0, now(), 'replica-a:1:abc', 'busy'
+           from generate_series(1, 30) as i`,
+      );
       browser = await launchChromium();
     });
 
@@ -365,6 +374,102 @@ describe.skipIf(!HAS_CHROMIUM)(
         expect(unexpectedProblems()).toEqual([]);
       },
       TEST_TIMEOUT_MS * 2,
+    );
+
+    it(
+      'pages the history with Load more, and shows queued runs, alerts and CoinGecko usage as the API gives them',
+      async () => {
+        // The shapes of other parts' answers, fixed here so that their rendering is what is tested.
+        const runId = '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10';
+        await page.route('**/api/v1/alerts?*', (route) =>
+          route.fulfill({
+            json: {
+              items: [
+                {
+                  id: '1f8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10',
+                  event: 'job_failing',
+                  job: 'price_collection',
+                  run_id: runId,
+                  text: 'Job price_collection is failing: 3 runs in a row failed',
+                  error: 'CoinGecko answered 503 after 5 attempts',
+                  consecutive_failures: 3,
+                  run_url: null,
+                  at: new Date().toISOString(),
+                  delivery: 'failed',
+                  attempts: 3,
+                  delivered_at: null,
+                  failed_at: new Date().toISOString(),
+                  last_error: 'the receiver answered HTTP 500',
+                },
+              ],
+            },
+          }),
+        );
+        await page.route('**/api/v1/coingecko/usage', (route) =>
+          route.fulfill({
+            json: {
+              month: '2026-12',
+              calls: 1234,
+              budget: 10_000,
+              remaining: 8766,
+              resets_at: '2027-01-01T00:00:00Z',
+              by_job: { price_collection: 1100, top_coins_collection: 134 },
+              by_endpoint: { '/coins/markets': 1234 },
+              projected_month_end: 12_000,
+            },
+          }),
+        );
+        await page.route('**/api/v1/jobs/runs?status=queued*', (route) =>
+          route.fulfill({
+            json: {
+              items: [
+                {
+                  run_id: runId,
+                  job_key: 'price_collection',
+                  job_name: 'price_collection(limit=100)',
+                  status: 'queued',
+                  started_at: new Date().toISOString(),
+                  queued_at: new Date().toISOString(),
+                },
+              ],
+              next_cursor: null,
+            },
+          }),
+        );
+        await signIn();
+        await page.locator('#alerts li', { hasText: 'price_collection' }).waitFor();
+        const alert = await page.locator('#alerts li').innerText();
+        for (const text of [
+          'failing',
+          'delivery: failed (the receiver answered HTTP 500)',
+          'CoinGecko answered 503',
+        ]) {
+          expect(alert).toContain(text);
+        }
+        expect(await page.locator('#alerts li a').getAttribute('href')).toBe(`#/runs/${runId}`);
+        const usage = await page.locator('#usage').innerText();
+        for (const text of [
+          '1,234 calls in 2026-12 (UTC) of a 10,000 budget',
+          '8,766 remaining',
+          'over the budget',
+        ]) {
+          expect(usage).toContain(text);
+        }
+        expect(await page.locator('#usage meter').getAttribute('value')).toBe('1234');
+        expect(await page.locator('#queue li').innerText()).toContain('#1 price_collection(limit=100)');
+
+        await page.getByLabel('Job', { exact: true }).selectOption('job_runs_retention');
+        await expect.poll(() => page.locator('#runs-body tr[data-run-id]').count()).toBe(25);
+        await page.getByRole('button', { name: 'Load more' }).click();
+        await expect.poll(() => page.locator('#runs-body tr[data-run-id]').count()).toBe(30);
+        expect(await page.getByRole('button', { name: 'Load more' }).isHidden()).toBe(true);
+        // A refresh keeps the loaded pages.
+        await page.getByRole('button', { name: 'Refresh now' }).click();
+        await page.locator('#refreshed', { hasText: 'Last refreshed' }).waitFor();
+        expect(await page.locator('#runs-body tr[data-run-id]').count()).toBe(30);
+        expect(unexpectedProblems()).toEqual([]);
+      },
+      TEST_TIMEOUT_MS,
     );
 
     it(
