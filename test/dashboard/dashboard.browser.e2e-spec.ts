@@ -240,6 +240,16 @@ describe.skipIf(!HAS_CHROMIUM)(
         await dialog.getByRole('button', { name: 'Cancel' }).click();
         expect(await dialog.isVisible()).toBe(false);
 
+        // A job that accepts "all" (limit null by default) offers it, checked, with the number field off.
+        await page.getByRole('button', { name: 'Run contract_addresses_collection now' }).click();
+        const contracts = page.getByRole('dialog', { name: 'Run contract_addresses_collection now?' });
+        expect(await contracts.getByLabel('All (no limit)').isChecked()).toBe(true);
+        expect(await contracts.getByLabel('Limit', { exact: true }).isDisabled()).toBe(true);
+        await contracts.getByLabel('All (no limit)').uncheck();
+        expect(await contracts.getByLabel('Limit', { exact: true }).isEnabled()).toBe(true);
+        await page.keyboard.press('Escape'); // closes the dialog, starts nothing
+        expect(await contracts.isVisible()).toBe(false);
+
         await startProbe('20');
         // 3 of 20 done: 15 %, on the banner and on the job's panel; Run now is off while it runs.
         await page.locator('#banner', { hasText: '15% · 3 / 20' }).waitFor();
