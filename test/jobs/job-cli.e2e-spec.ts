@@ -3,7 +3,7 @@ import { JOB_MODULES } from '../../src/app.module.js';
 import { definitionsOf } from '../../src/jobs/framework/job-module.js';
 import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { spawnSource, type ServiceProcess } from '../support/service-process.js';
+import { freePort, spawnSource, type ServiceProcess } from '../support/service-process.js';
 
 /*
  * The job CLI as an operator's cron runs it: a separate process, its exit code, a stdout that is only
@@ -103,6 +103,18 @@ describe('npm run job (the job CLI)', () => {
     expect(await cli.exited).toBe(2);
     expect(cli.stdout()).toBe('');
     expect(stderrOf(cli)).toMatch(/TOP_COINS_COLLECTION_LIMIT: "lots" is not an integer/);
+  }, 60_000);
+
+  it('exits 1 with nothing on stdout when the service cannot boot (database unreachable)', async () => {
+    const port = await freePort();
+    const cli = spawnSource(
+      CLI,
+      ['top_coins_collection'],
+      env({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/nowhere` }),
+    );
+    expect(await cli.exited).toBe(1);
+    expect(cli.stdout()).toBe('');
+    expect(stderrOf(cli)).toMatch(/job failed to start: .*ECONNREFUSED|connect/i);
   }, 60_000);
 
   it('exits 1 with the failed JobResult when the run fails', async () => {

@@ -1,4 +1,10 @@
-import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import {
+  ConsoleLogger,
+  Module,
+  type DynamicModule,
+  type INestApplicationContext,
+  type LogLevel,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../app.module.js';
 import { CliModeModule } from '../../cli/cli-mode.js';
@@ -18,11 +24,29 @@ class CliAppModule {
   }
 }
 
+/**
+ * Nest's console logger, on stderr only: it prints whatever Nest logged before the app's own logger took
+ * over — all of it when booting fails — and the CLI's stdout is for its JSON answer.
+ */
+class StderrConsoleLogger extends ConsoleLogger {
+  protected override printMessages(
+    messages: unknown[],
+    context?: string,
+    logLevel?: LogLevel,
+    _stream?: 'stdout' | 'stderr',
+    errorStack?: unknown,
+    params?: Record<string, unknown>,
+  ): void {
+    super.printMessages(messages, context, logLevel, 'stderr', errorStack, params);
+  }
+}
+
 const line = (stream: NodeJS.WriteStream, text: string): void => void stream.write(`${text}\n`);
 
 /** Boots the app without HTTP, runs the job once and answers with the CLI's exit code. */
 export async function runFromCli(env: Environment, request: CliRequest): Promise<number> {
   const app = await NestFactory.createApplicationContext(CliAppModule.forRoot(env), {
+    logger: new StderrConsoleLogger(),
     bufferLogs: true,
     abortOnError: false,
   });
