@@ -1,10 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMigratedOrm, createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { AssetPriceSchema } from '../assets/entities/asset-price.entity.js';
-import { AssetRankingSchema } from '../assets/entities/asset-ranking.entity.js';
-import { AssetSchema } from '../assets/entities/asset.entity.js';
-import { upsertMany, type UpsertCounts } from './upsert.js';
+import { createMigratedOrm, createTestDatabase, type TestDatabase } from '../support/database.js';
+import { AssetPriceSchema } from '../../src/assets/entities/asset-price.entity.js';
+import { AssetRankingSchema } from '../../src/assets/entities/asset-ranking.entity.js';
+import { AssetSchema } from '../../src/assets/entities/asset.entity.js';
+import { upsertMany, type UpsertCounts } from '../../src/database/upsert.js';
 
 describe('upsertMany', () => {
   let db: TestDatabase;

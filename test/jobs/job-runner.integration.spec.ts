@@ -1,13 +1,17 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { createRunnerInstance, sleep, type RunnerInstance } from '../../test/support/jobs.js';
-import type { JobContext } from './job-context.js';
-import { defineJob } from './job-definition.js';
-import { JobAlreadyRunningError, JobsShuttingDownError, RetryableJobError } from './job-errors.js';
-import type { JobMetrics } from './job-result.js';
-import { JobRunsRepository } from './job-runs.repository.js';
-import { currentRun } from './run-context.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createRunnerInstance, sleep, type RunnerInstance } from '../support/jobs.js';
+import type { JobContext } from '../../src/jobs/job-context.js';
+import { defineJob } from '../../src/jobs/job-definition.js';
+import {
+  JobAlreadyRunningError,
+  JobsShuttingDownError,
+  RetryableJobError,
+} from '../../src/jobs/job-errors.js';
+import type { JobMetrics } from '../../src/jobs/job-result.js';
+import { JobRunsRepository } from '../../src/jobs/job-runs.repository.js';
+import { currentRun } from '../../src/jobs/run-context.js';
 
 const ONE: JobMetrics = {
   items_processed: 1,
