@@ -1198,6 +1198,9 @@ function clearData(text) {
   ui.queue.replaceChildren();
   ui.alerts.replaceChildren();
   ui.usage.replaceChildren();
+  ui.runDetail.replaceChildren();
+  // Emptied by hand: the next answer must render even if it equals the last one shown.
+  for (const node of [ui.alerts, ui.usage, ui.runDetail]) delete node.dataset.sig;
   ui.refreshed.textContent = '';
 }
 
