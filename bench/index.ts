@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { contractsJobBench } from './contracts-job.bench.js';
 import { historyBench } from './history.bench.js';
+import { limiterBench } from './limiter.bench.js';
 import { runnerOverheadBench } from './runner-overhead.bench.js';
 import { upsertBench } from './upsert.bench.js';
 
@@ -9,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   upsert: upsertBench,
   'contracts-job': contractsJobBench,
   history: historyBench,
+  limiter: limiterBench,
 };
 
 // Options (`--runs=N`) are read by the benchmarks themselves.

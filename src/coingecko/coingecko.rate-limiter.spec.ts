@@ -86,6 +86,43 @@ describe('CoinGeckoRateLimiter', () => {
     expect(starts).toEqual([...starts].sort((a, b) => a - b));
   });
 
+  it('takes a fresh slot, counted once, when it wakes too late for its own', async () => {
+    const store = new MemorySlotStore();
+    const clock = { now: DEC_2026 };
+    let late = 800;
+    const reserved: number[] = [];
+    const counting: SlotStore = {
+      reserveSlot: (request) => {
+        reserved.push(clock.now);
+        return store.reserveSlot(request);
+      },
+      uncount: (request) => store.uncount(request),
+      hold: (key, ms, now) => store.hold(key, ms, now),
+    };
+    const limiter = new CoinGeckoRateLimiter({
+      store: counting,
+      limit: 1,
+      windowMs: 60_000,
+      marginMs: 1000,
+      monthlyBudget: null,
+      now: () => clock.now,
+      wait: (ms) => {
+        clock.now += Math.max(0, ms) + late;
+        late = 0;
+        return Promise.resolve();
+      },
+    });
+    await limiter.acquire('markets');
+    // Woke 800 ms late (> half the margin): a second reservation, at the time it woke; one call counted.
+    expect(reserved).toEqual([DEC_2026, DEC_2026 + 800]);
+    expect(store.counts.get('2026-12|unattributed|markets')).toBe(1);
+    // The abandoned slot still counts in the window (erring safe): the fresh one is a window after it.
+    expect(clock.now).toBe(DEC_2026 + 61_000);
+    await limiter.acquire('markets');
+    expect(clock.now).toBe(DEC_2026 + 122_000);
+    expect(store.counts.get('2026-12|unattributed|markets')).toBe(2);
+  });
+
   it('holds every request after a Retry-After', async () => {
     const { acquire, starts, limiter } = harness({ limit: 100, windowMs: 60_000 });
     await acquire();

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { currentRun } from '../jobs/run-context.js';
 import { CoinGeckoBudgetError } from './coingecko.errors.js';
-import type { SlotAnswer, SlotRequest } from './limiter/rate-limit.repository.js';
+import type { SlotAnswer, SlotRequest, UncountRequest } from './limiter/rate-limit.repository.js';
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it fires. */
 export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -20,7 +20,7 @@ export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<
 /** Where the limiter keeps its window: PostgreSQL (`RateLimitRepository`) or one process (`MemorySlotStore`). */
 export interface SlotStore {
   reserveSlot(request: SlotRequest): Promise<SlotAnswer>;
-  uncount(request: { key: string; job: string; endpoint: string; now?: number }): Promise<void>;
+  uncount(request: UncountRequest): Promise<void>;
   hold(key: string, retryAfterMs: number, now?: number): Promise<void>;
 }
 
@@ -64,6 +64,8 @@ export class CoinGeckoRateLimiter {
   private readonly logger = new Logger(CoinGeckoRateLimiter.name);
   private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly clock: () => number;
+  /** How late a request may wake for its slot and still take it: half the margin, so the margin holds. */
+  private readonly lateToleranceMs: number;
   private heldUntil = 0;
   private closed = false;
   private outage = false;
@@ -77,6 +79,7 @@ export class CoinGeckoRateLimiter {
     this.key = options.key ?? 'coingecko';
     this.wait = options.wait ?? abortableSleep;
     this.clock = options.now ?? Date.now;
+    this.lateToleranceMs = options.marginMs / 2;
   }
 
   /**
@@ -86,8 +89,9 @@ export class CoinGeckoRateLimiter {
   async acquire(endpoint: string, signal?: AbortSignal): Promise<void> {
     if (this.closed) throw new Error('CoinGecko rate limiter is closed (the service is shutting down)');
     signal?.throwIfAborted();
-    const job = currentRun()?.job ?? UNATTRIBUTED_JOB;
-    const answer = await this.reserve(job, endpoint, signal);
+    const run = currentRun();
+    const job = run?.job ?? UNATTRIBUTED_JOB;
+    const answer = await this.reserve({ job, endpoint, runId: run?.runId }, signal);
     if (!answer.admitted) {
       throw new CoinGeckoBudgetError(
         this.options.monthlyBudget ?? 0,
@@ -95,13 +99,22 @@ export class CoinGeckoRateLimiter {
       );
     }
     try {
-      await this.wait(answer.waitMs, signal);
-      // A 429 seen by this replica while the request waited.
-      await this.waitWhileHeld(signal);
+      for (let slot = answer; ;) {
+        const due = this.clock() + slot.waitMs;
+        await this.wait(slot.waitMs, signal);
+        // A 429 seen by this replica while the request waited.
+        await this.waitWhileHeld(signal);
+        // Woken too late (a busy event loop, a hold): starting now could put this request inside the
+        // window of the one reserved N slots later. Take a fresh slot instead (already counted).
+        if (this.clock() - due <= this.lateToleranceMs) break;
+        const next = await this.reserve({ job, endpoint, runId: run?.runId, count: false }, signal);
+        if (!next.admitted) break; // Only a counted reservation checks the budget: never here.
+        slot = next;
+      }
     } catch (error) {
       // Reserved and counted, but never sent: take the count back (the window slot stays spent, erring safe).
       this.options.store
-        .uncount({ key: this.key, job, endpoint, now: this.options.now?.() })
+        .uncount({ key: this.key, job, endpoint, runId: run?.runId, now: this.options.now?.() })
         .catch((failure: unknown) =>
           this.logger.warn({ err: failure }, 'Could not uncount an unsent CoinGecko call'),
         );
@@ -123,7 +136,10 @@ export class CoinGeckoRateLimiter {
     this.closed = true;
   }
 
-  private async reserve(job: string, endpoint: string, signal?: AbortSignal): Promise<SlotAnswer> {
+  private async reserve(
+    call: Pick<SlotRequest, 'job' | 'endpoint' | 'runId' | 'count'>,
+    signal?: AbortSignal,
+  ): Promise<SlotAnswer> {
     let delayMs = DB_RETRY_FIRST_MS;
     for (;;) {
       await this.waitWhileHeld(signal);
@@ -133,8 +149,7 @@ export class CoinGeckoRateLimiter {
           limit: this.limit,
           windowMs: this.windowMs + this.options.marginMs,
           budget: this.options.monthlyBudget,
-          job,
-          endpoint,
+          ...call,
           now: this.options.now?.(),
         });
         if (this.outage) this.logger.log('CoinGecko rate limit reachable again in the database');

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { PinoLogger } from 'nestjs-pino';
+import { CoinGeckoUsageModule } from '../coingecko/usage/coingecko-usage.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { JOB_CLOCK, systemClock } from './clock.js';
 import { JobDiscovery } from './framework/job-discovery.js';
@@ -20,7 +21,7 @@ import { JobsService } from './jobs.service.js';
  * module (`@JobModule`) imports it; the trigger routes are generated per job from its definition.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, CoinGeckoUsageModule],
   controllers: [JobsController],
   providers: [
     JobDiscovery,

@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { CoinGeckoUsageService } from '../coingecko/usage/coingecko-usage.service.js';
 import { API_PREFIX } from '../http/api-prefix.js';
 import { JobRunsReadRepository } from './history/job-runs.read-repository.js';
 import { runCursor } from './history/run-cursor.js';
@@ -17,17 +18,20 @@ export class JobsService {
     private readonly scheduler: JobSchedulerService,
     private readonly history: JobRunsReadRepository,
     private readonly health: JobHealthService,
+    private readonly usage: CoinGeckoUsageService,
   ) {}
 
   async describeJobs(): Promise<JobSummaryDto[]> {
     const jobs = await this.scheduler.describe();
-    const [latest, health] = await Promise.all([
+    const [latest, health, calls] = await Promise.all([
       this.history.latestPerJob(jobs.map((job) => job.key)),
       this.health.assess(jobs),
+      this.usage.projectJobs(jobs, new Date()),
     ]);
     const now = Date.now();
     return jobs.map((job) => {
       const lastRun = latest.get(job.key);
+      const projection = calls.get(job.key)!; // projectJobs() answers every job it is given
       return {
         key: job.key,
         description: job.definition.description,
@@ -38,6 +42,8 @@ export class JobsService {
         next_run_at: job.nextRunAt?.toISOString() ?? null,
         last_run: lastRun ? toRunView(lastRun, now) : null,
         health: health.get(job.key)!, // assess() answers every job it is given
+        calls_per_run: projection.callsPerRun,
+        projected_monthly_calls: projection.projectedMonthlyCalls,
       };
     });
   }

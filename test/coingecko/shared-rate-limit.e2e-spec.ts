@@ -109,6 +109,28 @@ describe('RateLimitRepository (shared limits in the database)', () => {
     expect(Number(window.month_calls)).toBe(2);
   });
 
+  it('counts the calls of each run (deleted with its run); an unknown run id never fails a reservation', async () => {
+    const [run] = await db.query<{ id: string }>(
+      `insert into job_runs (job_key, job_name, trigger, status, started_at, heartbeat_at, owner)
+       values ('top_coins_collection', 'top_coins_collection', 'manual', 'running', now(), now(), 'test') returning id`,
+    );
+    await replicas[0].reserveSlot(slot(T0, { runId: run.id }));
+    await replicas[1].reserveSlot(slot(T0, { runId: run.id }));
+    await replicas[2].uncount({
+      key: 'coingecko',
+      job: 'top_coins_collection',
+      endpoint: '/coins/markets',
+      runId: run.id,
+      now: T0,
+    });
+    await replicas[2].reserveSlot(slot(T0, { runId: '00000000-0000-4000-8000-000000000000' }));
+    expect(await db.query('select run_id, calls::int as calls from coingecko_run_calls')).toEqual([
+      { run_id: run.id, calls: 1 },
+    ]);
+    await db.query('delete from job_runs');
+    expect(await db.query('select * from coingecko_run_calls')).toEqual([]);
+  });
+
   it("holds every replica's next reservation after a Retry-After written by one of them", async () => {
     await replicas[0].hold('coingecko', 30_000, T0);
     const answer = await replicas[1].reserveSlot(slot(T0 + 5000));

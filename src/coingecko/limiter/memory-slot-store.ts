@@ -1,5 +1,5 @@
 import type { SlotStore } from '../coingecko.rate-limiter.js';
-import type { SlotAnswer, SlotRequest } from './rate-limit.repository.js';
+import type { SlotAnswer, SlotRequest, UncountRequest } from './rate-limit.repository.js';
 
 interface Window {
   starts: number[];
@@ -29,7 +29,8 @@ export class MemorySlotStore implements SlotStore {
     const month = monthOf(now);
     const window = this.window(request.key, month);
     const used = window.month === month ? window.monthCalls : 0;
-    if (request.budget !== null && used >= request.budget) {
+    const counted = request.count ?? true;
+    if (counted && request.budget !== null && used >= request.budget) {
       return Promise.resolve({ admitted: false, monthCalls: used, month });
     }
     const n = window.starts.length;
@@ -40,14 +41,14 @@ export class MemorySlotStore implements SlotStore {
       n >= request.limit ? window.starts[n - request.limit] + request.windowMs : now,
     );
     window.starts = [...window.starts.slice(Math.max(0, n - request.limit + 1)), start];
-    window.monthCalls = used + 1;
+    window.monthCalls = used + (counted ? 1 : 0);
     window.month = month;
     const countKey = `${month}|${request.job}|${request.endpoint}`;
-    this.counts.set(countKey, (this.counts.get(countKey) ?? 0) + 1);
+    if (counted) this.counts.set(countKey, (this.counts.get(countKey) ?? 0) + 1);
     return Promise.resolve({ admitted: true, waitMs: start - now, monthCalls: window.monthCalls });
   }
 
-  uncount(request: { key: string; job: string; endpoint: string; now?: number }): Promise<void> {
+  uncount(request: UncountRequest): Promise<void> {
     const month = monthOf(request.now ?? this.clock());
     const window = this.windows.get(request.key);
     if (window?.month === month) window.monthCalls = Math.max(0, window.monthCalls - 1);

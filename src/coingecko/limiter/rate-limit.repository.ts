@@ -17,14 +17,20 @@ export interface SlotRequest {
   windowMs: number;
   /** Refuse the slot when this month's total has reached it (null: no cap). */
   budget: number | null;
+  /** False for a new slot of a call already counted (it woke too late for its first one). */
+  count?: boolean;
   job: string;
   endpoint: string;
+  /** The run sending the call (`job_runs.id`), if any: its own count feeds the month's projection. */
+  runId?: string;
   now?: number;
 }
 
 export type SlotAnswer =
   | { admitted: true; waitMs: number; monthCalls: number }
   | { admitted: false; monthCalls: number; month: string };
+
+export type UncountRequest = Pick<SlotRequest, 'key' | 'job' | 'endpoint' | 'runId' | 'now'>;
 
 export interface ThrottleRequest {
   key: string;
@@ -61,7 +67,10 @@ export class RateLimitRepository {
    * `coingecko_calls`, unless the budget is spent: then nothing is reserved or counted.
    */
   async reserveSlot(request: SlotRequest): Promise<SlotAnswer> {
-    const { key, limit, windowMs, budget } = request;
+    const { key, limit, windowMs } = request;
+    const counted = request.count ?? true;
+    const one = counted ? 1 : 0;
+    const budget = counted ? request.budget : null;
     const now = nowMs(request.now);
     const month = sql`(date_trunc('month', to_timestamp(${now} / 1000.0) at time zone 'UTC'))::date`;
     const w = sql.ref('w');
@@ -71,10 +80,10 @@ export class RateLimitRepository {
     const { rows } = await sql<SlotRow>`
       with reserved as (
         insert into rate_limit_windows as ${w} (key, starts, month, month_calls, updated_at)
-        values (${key}, array[${now}], ${month}, 1, now())
+        values (${key}, array[${now}], ${month}, ${one}::int, now())
         on conflict (key) do update set
           starts = ${w}.starts[greatest(1, ${n} - ${limit} + 2):] || ${start},
-          month_calls = case when ${w}.month = ${month} then ${w}.month_calls + 1 else 1 end,
+          month_calls = case when ${w}.month = ${month} then ${w}.month_calls + ${one}::int else ${one}::int end,
           month = ${month},
           updated_at = now()
         where ${budget}::bigint is null
@@ -82,8 +91,13 @@ export class RateLimitRepository {
         returning ${w}.starts[cardinality(${w}.starts)] - ${now} as wait_ms, ${w}.month_calls, ${w}.month
       ), counted as (
         insert into coingecko_calls (month, job_key, endpoint, calls)
-        select month, ${request.job}, ${request.endpoint}, 1 from reserved
+        select month, ${request.job}, ${request.endpoint}, 1 from reserved where ${counted}::boolean
         on conflict (month, job_key, endpoint) do update set calls = coingecko_calls.calls + 1
+      ), run_counted as (
+        insert into coingecko_run_calls (run_id, calls)
+        -- A run id without its row (never in the service) must not fail the reservation on the foreign key.
+        select id, 1 from job_runs where id = ${request.runId ?? null}::uuid and ${counted}::boolean and exists (select 1 from reserved)
+        on conflict (run_id) do update set calls = coingecko_run_calls.calls + 1
       )
       select wait_ms, month_calls from reserved`.execute(this.db());
     const row = rows[0];
@@ -104,12 +118,14 @@ export class RateLimitRepository {
   }
 
   /** Takes back a reserved call that was never sent (its job gave up while it waited). */
-  async uncount(request: { key: string; job: string; endpoint: string; now?: number }): Promise<void> {
+  async uncount(request: UncountRequest): Promise<void> {
     const month = sql`(date_trunc('month', to_timestamp(${nowMs(request.now)} / 1000.0) at time zone 'UTC'))::date`;
     await sql`
       with window_row as (
         update rate_limit_windows set month_calls = greatest(0, month_calls - 1)
         where key = ${request.key} and month = ${month}
+      ), run_row as (
+        update coingecko_run_calls set calls = greatest(0, calls - 1) where run_id = ${request.runId ?? null}::uuid
       )
       update coingecko_calls set calls = greatest(0, calls - 1)
       where month = ${month} and job_key = ${request.job} and endpoint = ${request.endpoint}`.execute(

@@ -9,7 +9,7 @@ import {
   type PendingDecimals,
 } from '../../assets/write/contracts.write-repository.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
-import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
+import { CoinGeckoBudgetError, CoinGeckoError } from '../../coingecko/coingecko.errors.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import { describeFailure } from '../../jobs/job-errors.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
@@ -170,7 +170,8 @@ export class ContractAddressesCollector {
           }
         }
       } catch (error) {
-        if (ctx.signal.aborted) throw error;
+        // A spent monthly budget fails the run at once, like any job's (the batches written stay).
+        if (ctx.signal.aborted || error instanceof CoinGeckoBudgetError) throw error;
         if (!(error instanceof CoinGeckoError && error.status === 404)) {
           custom.decimals_error = describeFailure(error);
           ctx.logger.warn({ err: error }, `Stopped filling token decimals: ${describeFailure(error)}`);

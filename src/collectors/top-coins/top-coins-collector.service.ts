@@ -3,6 +3,7 @@ import { Cron } from '@nestjs/schedule';
 import { AssetsWriteRepository } from '../../assets/write/assets.write-repository.js';
 import { RankingsWriteRepository } from '../../assets/write/rankings.write-repository.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
+import { CoinGeckoBudgetError } from '../../coingecko/coingecko.errors.js';
 import type { MarketCoin } from '../../coingecko/coingecko.types.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import { describeFailure } from '../../jobs/job-errors.js';
@@ -117,7 +118,8 @@ export class TopCoinsCollector {
     try {
       return (await this.coingecko.global({ signal: ctx.signal })).totalMarketCapUsd;
     } catch (error) {
-      if (ctx.signal.aborted) throw error;
+      // A spent monthly budget fails the run at once, like any job's.
+      if (ctx.signal.aborted || error instanceof CoinGeckoBudgetError) throw error;
       ctx.logger.warn(
         { err: error },
         `Could not read the total market cap (dominance left empty): ${describeFailure(error)}`,

@@ -118,6 +118,20 @@ export class JobSummaryDto {
   @ApiProperty({ type: JobRunDto, nullable: true, description: 'Null for a job that never ran' })
   last_run!: JobRunDto | null;
   @ApiProperty({ type: JobHealthDto }) health!: JobHealthDto;
+  @ApiProperty({
+    type: Number,
+    example: 4,
+    description:
+      "CoinGecko calls of one run: its last successful run's count, else the definition's estimate",
+  })
+  calls_per_run!: number;
+  @ApiProperty({
+    type: Number,
+    example: 372,
+    description:
+      "This month's calls so far plus calls_per_run × the schedule's remaining fire times (0 when disabled)",
+  })
+  projected_monthly_calls!: number;
 }
 
 export class TriggerAcceptedDto {

@@ -1,6 +1,8 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
+import { CoinGeckoUsageService } from '../../coingecko/usage/coingecko-usage.service.js';
+import { registerCoinGeckoUsageMetrics } from '../../coingecko/usage/usage-metrics.js';
 import { COINGECKO_ENDPOINTS, type EndpointStats } from '../../coingecko/coingecko.types.js';
 import { describeFailure } from '../../jobs/job-errors.js';
 import { JobRegistry } from '../../jobs/job-registry.js';
@@ -66,9 +68,11 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     jobs: JobRegistry,
     coingecko: CoinGeckoClient,
     alerting: AlertingService,
+    usage: CoinGeckoUsageService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'cpb_' });
     registerAlertMetrics(this.registry, alerting);
+    registerCoinGeckoUsageMetrics(this.registry, usage);
     // prom-client calls collect() with the metric as `this`; these are what the callbacks need from here.
     // (the constructor's parameters are in scope there).
     const logger = this.logger;
