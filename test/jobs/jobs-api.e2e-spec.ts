@@ -274,7 +274,10 @@ describe('jobs API', () => {
     ['/jobs/runs?limit=0', 'limit must be an integer between 1 and 200'],
     ['/jobs/runs?limit=201', 'limit must be an integer between 1 and 200'],
     ['/jobs/runs?limit=abc', 'limit must be an integer between 1 and 200'],
-    ['/jobs/runs?status=done', 'status must be one of running, succeeded, failed, abandoned, skipped'],
+    [
+      '/jobs/runs?status=done',
+      'status must be one of queued, running, succeeded, failed, cancelled, abandoned, skipped',
+    ],
     ['/jobs/runs?cursor=not-a-cursor', 'cursor is not valid (use the next_cursor of the previous page)'],
     ['/jobs/runs?color=red', 'property color should not exist'],
     ['/jobs/runs/not-a-uuid', 'id must be a UUID'],
