@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AssetsModule } from './assets/assets.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { CoinGeckoUsageApiModule } from './coingecko/usage/coingecko-usage-api.module.js';
 import { ContractAddressesModule } from './collectors/contract-addresses/contract-addresses.module.js';
 import { PricesModule } from './collectors/prices/prices.module.js';
 import { TopCoinsModule } from './collectors/top-coins/top-coins.module.js';
@@ -52,6 +53,7 @@ export class AppModule {
         AssetsModule,
         HealthModule,
         MetricsModule,
+        CoinGeckoUsageApiModule,
         AlertingModule,
         DashboardModule,
         ...jobs,
