@@ -15,6 +15,7 @@ export interface OrmConnection {
 
 interface PgClientLike {
   on(event: 'error', listener: (error: Error) => void): unknown;
+  query(sql: string): Promise<unknown>;
 }
 
 interface PgPoolLike {
@@ -36,7 +37,13 @@ export function buildOrmOptions(connection: OrmConnection): Options {
       // the process; heard, the pool drops the client and the query in flight fails on its own.
       onPoolCreated: (pool: PgPoolLike) => {
         pool.on('error', (error) => connection.onPoolError?.(error));
-        pool.on('connect', (client) => client.on('error', (error) => connection.onPoolError?.(error)));
+        pool.on('connect', (client) => {
+          client.on('error', (error) => connection.onPoolError?.(error));
+          // Every query here is an index lookup or a bounded batch: JIT compilation (tens of ms, chosen
+          // from row estimates over a large job_runs) would cost more than any of them. Queued before the
+          // client's first query; if it fails, the session simply keeps the server's default.
+          client.query('set jit = off').catch(() => undefined);
+        });
       },
     },
     // Requests and jobs always work on a fork; touching the global context is a bug we want to see.
