@@ -9,32 +9,21 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiAuth } from '../auth/api-auth.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.types.js';
 import { RequireAdmin } from '../auth/require-admin.decorator.js';
-import { ApiErrorResponse, errorExample } from '../http/openapi/error-schemas.js';
 import { CancelAcceptedDto } from './dto/cancel-run.dto.js';
 import { JobRunnerService } from './job-runner.service.js';
 import { answerCancel } from './run-cancel.js';
+import { ApiErrorResponse, errorExample } from '../http/openapi/error-schemas.js';
 import { ListRunsQuery } from './dto/list-runs.query.js';
 import { JobRunDto, JobRunPageDto, JobSummaryDto } from './dto/job-views.dto.js';
 import { JobsService } from './jobs.service.js';
 
 const EXAMPLE_RUN_ID = '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10';
-
-const error = (statusCode: number, reason: string, message: string) => ({
-  schema: { example: { statusCode, error: reason, message } },
-});
+const PAGE_LIMIT_RULE = 'limit must be an integer between 1 and 200';
 
 /**
  * The jobs and their run history; reads need any valid token. Each job's trigger route is generated
@@ -50,25 +39,61 @@ export class JobsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every job: enabled, effective schedule, next run time (UTC), last run' })
-  @ApiOkResponse({ type: [JobSummaryDto] })
+  @ApiOperation({
+    operationId: 'listJobs',
+    summary: 'Every job: enabled, effective schedule, next run time (UTC), last run',
+    description:
+      'Each registered job with its description, trigger route, limit bounds, whether it is enabled, its ' +
+      'effective schedule and next run time (UTC), and its last run (null when it never ran).',
+  })
+  @ApiOkResponse({
+    type: [JobSummaryDto],
+    description: 'The registered jobs, each after those it depends on.',
+  })
   describeJobs(): Promise<JobSummaryDto[]> {
     return this.jobs.describeJobs();
   }
 
   @Get('runs')
-  @ApiOperation({ summary: 'Run history, newest first (cursor-paginated, at most 200 per page)' })
-  @ApiOkResponse({ type: JobRunPageDto })
-  @ApiBadRequestResponse(error(400, 'Bad Request', 'limit must be an integer between 1 and 200'))
+  @ApiOperation({
+    summary: 'Run history, newest first (cursor-paginated, at most 200 per page)',
+    description:
+      'Runs of every job, or of one (`job`) or one status (`status`), newest first. Pass `next_cursor` as ' +
+      '`cursor` (with the same filters) for the next page.',
+  })
+  @ApiOkResponse({ type: JobRunPageDto, description: 'One page of runs, newest first.' })
+  @ApiErrorResponse({
+    status: 400,
+    description: 'A query parameter is invalid; `message` names it.',
+    examples: [
+      errorExample('limit out of range', 400, PAGE_LIMIT_RULE, { details: [PAGE_LIMIT_RULE] }),
+      errorExample('unknown job key', 400, 'job must be a job key such as top_coins_collection', {
+        details: ['job must be a job key such as top_coins_collection'],
+      }),
+    ],
+  })
   listRuns(@Query() query: ListRunsQuery): Promise<JobRunPageDto> {
     return this.jobs.listRuns(query);
   }
 
   @Get('runs/:id')
-  @ApiOperation({ summary: 'One run with its metrics, progress and error' })
-  @ApiOkResponse({ type: JobRunDto })
-  @ApiBadRequestResponse(error(400, 'Bad Request', 'id must be a UUID'))
-  @ApiNotFoundResponse(error(404, 'Not Found', 'run 0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10 not found'))
+  @ApiOperation({
+    summary: 'One run with its metrics, progress and error',
+    description:
+      'The run, as in the run history: its JobResult, trigger, slot, parameters, progress and owner.',
+  })
+  @ApiParam({ name: 'id', description: 'The run id (`run_id`)', schema: { type: 'string', format: 'uuid' } })
+  @ApiOkResponse({ type: JobRunDto, description: 'The run.' })
+  @ApiErrorResponse({
+    status: 400,
+    description: 'The id is not a UUID.',
+    examples: [errorExample('id is not a UUID', 400, 'id must be a UUID')],
+  })
+  @ApiErrorResponse({
+    status: 404,
+    description: 'No run has this id.',
+    examples: [errorExample('Unknown id', 404, `run ${EXAMPLE_RUN_ID} not found`)],
+  })
   getRun(
     @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') }))
     id: string,
