@@ -14,6 +14,7 @@ import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-han
 import { describeFailure } from '../../jobs/job-errors.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
 import { JobRunnerService } from '../../jobs/job-runner.service.js';
+import { countWrites } from '../write-metrics.js';
 import { CONTRACT_ADDRESSES_JOB } from './contract-addresses.job.js';
 
 /** How many examples a summary log line names; counts are always complete. */
@@ -108,16 +109,11 @@ export class ContractAddressesCollector {
 
     await this.contracts.upsertContracts(rows, {
       signal,
-      onBatch: (totals) => {
-        metrics.items_created = totals.inserted;
-        metrics.items_updated = totals.updated;
-        metrics.items_skipped = conflicts.length + totals.unchanged;
-        Object.assign(custom, {
-          contracts_created: totals.inserted,
-          contracts_updated: totals.updated,
-          contracts_unchanged: totals.unchanged,
-        });
-      },
+      onBatch: countWrites(metrics, conflicts.length, (totals) => ({
+        contracts_created: totals.inserted,
+        contracts_updated: totals.updated,
+        contracts_unchanged: totals.unchanged,
+      })),
     });
 
     await this.fillDecimals(ctx, assets);

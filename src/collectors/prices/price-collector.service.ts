@@ -7,6 +7,7 @@ import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-han
 import type { JobMetrics } from '../../jobs/job-result.js';
 import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { floorToMinute } from '../slot-dates.js';
+import { countWrites } from '../write-metrics.js';
 import { PRICES_JOB } from './prices.job.js';
 
 /** How many unpriced assets a log line names; the count is always complete. */
@@ -85,15 +86,10 @@ export class PriceCollector {
 
     await this.prices.upsertPrices(rows, {
       signal,
-      onBatch: (totals) => {
-        metrics.items_created = totals.inserted;
-        metrics.items_updated = totals.updated;
-        metrics.items_skipped = unpriced.length + totals.unchanged;
-        Object.assign(custom, {
-          prices_stored: totals.inserted + totals.updated,
-          prices_unchanged: totals.unchanged,
-        });
-      },
+      onBatch: countWrites(metrics, unpriced.length, (totals) => ({
+        prices_stored: totals.inserted + totals.updated,
+        prices_unchanged: totals.unchanged,
+      })),
     });
     return metrics;
   }

@@ -10,6 +10,7 @@ import { describeFailure } from '../../jobs/job-errors.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
 import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { utcDate } from '../slot-dates.js';
+import { countWrites } from '../write-metrics.js';
 import { dominance } from './dominance.js';
 import { TOP_COINS_JOB } from './top-coins.job.js';
 
@@ -94,16 +95,11 @@ export class TopCoinsCollector {
       })),
       {
         signal,
-        onBatch: (totals) => {
-          metrics.items_created = totals.inserted;
-          metrics.items_updated = totals.updated;
-          metrics.items_skipped = withoutRank + totals.unchanged;
-          Object.assign(custom, {
-            rankings_created: totals.inserted,
-            rankings_updated: totals.updated,
-            rankings_unchanged: totals.unchanged,
-          });
-        },
+        onBatch: countWrites(metrics, withoutRank, (totals) => ({
+          rankings_created: totals.inserted,
+          rankings_updated: totals.updated,
+          rankings_unchanged: totals.unchanged,
+        })),
       },
     );
     ctx.logger.debug(
