@@ -15,6 +15,8 @@ interface Route {
   method: string;
   path: string;
   admin: boolean;
+  /** A trigger whose body takes a `limit` (a job without one accepts only `{}`). */
+  takesLimit: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ describe('every route is authenticated', () => {
         method: method.toUpperCase(),
         path,
         admin: method !== 'get',
+        takesLimit: (JSON.stringify(bodySchema(item?.[method])) ?? '').includes('"limit"'),
       })),
     );
   });
@@ -63,16 +66,21 @@ describe('every route is authenticated', () => {
     await db?.drop();
   });
 
+  /** The request body schema of an operation, its `$ref` resolved. */
+  const bodySchema = (operation: OpenAPIV3.OperationObject | undefined): unknown => {
+    const body = operation?.requestBody as OpenAPIV3.RequestBodyObject | undefined;
+    const schema = body?.content['application/json']?.schema;
+    if (!schema || !('$ref' in schema)) return schema;
+    return document.components?.schemas?.[schema.$ref.split('/').pop() ?? ''];
+  };
+
   const call = (route: Route, authorization?: string): Promise<Response> => {
     const path = route.path.replace('{id}', UNKNOWN_ID);
-    const query = path.startsWith('/api/v1/jobs/collect')
-      ? '?wait=false'
-      : path === '/api/v1/contracts'
-        ? '?chain=ethereum'
-        : '';
+    const trigger = route.method === 'POST' && /^\/api\/v1\/jobs\/[a-z0-9-]+$/.test(path);
+    const query = trigger ? '?wait=false' : path === '/api/v1/contracts' ? '?chain=ethereum' : '';
     const body =
       route.method === 'POST'
-        ? JSON.stringify({ limit: 1 })
+        ? JSON.stringify(route.takesLimit ? { limit: 1 } : {})
         : route.method === 'PATCH'
           ? JSON.stringify({ is_tracked: true })
           : undefined;
@@ -110,6 +118,9 @@ describe('every route is authenticated', () => {
         'GET /api/v1/rankings',
         'GET /api/v1/contracts',
         'GET /api/v1/alerts',
+        'GET /api/v1/coingecko/usage',
+        'POST /api/v1/jobs/repair-price-gaps',
+        'POST /api/v1/jobs/prune-job-runs',
       ].sort(),
     );
     for (const route of protectedRoutes()) {
