@@ -299,7 +299,15 @@ describe('alerts to ALERT_WEBHOOK_URL', () => {
     now = new Date();
   });
 
-  it('never logs the webhook URL or its secret path', () => {
+  it('never logs, stores or serves the webhook URL or its secret path', async () => {
+    const stored = JSON.stringify(await db.query(`select * from job_alerts`));
+    expect(stored).toContain('timed out after 400 ms');
+    expect(stored).not.toContain('very-secret-hook-token');
+    const served = await (
+      await fetch(`${a.baseUrl}/api/v1/alerts?limit=200`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).text();
+    expect(served).not.toContain('very-secret-hook-token');
+
     const logs = [...a.logs, ...b.logs].join('\n');
     expect(logs).toContain('Alert delivery attempt');
     expect(logs).not.toContain('very-secret-hook-token');
