@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../../src/jobs/job-result.js';
 import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
 import { DUPLICATE_QUERIES } from '../collectors/harness.js';
+import { JOB_MODULES } from '../../src/app.module.js';
+import { definitionsOf } from '../../src/jobs/framework/job-module.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TestJwksServer } from '../support/jwks.js';
@@ -235,11 +237,16 @@ describe('jobs API', () => {
       next_run_at: string | null;
       last_run: { status: string } | null;
     }[];
-    expect(jobs.map((job) => job.key)).toEqual([
-      'top_coins_collection',
-      'price_collection',
-      'contract_addresses_collection',
-    ]);
+    // Every registered job, in JOB_MODULES order.
+    expect(jobs.map((job) => job.key)).toEqual(definitionsOf(JOB_MODULES).map((job) => job.key));
+    expect(jobs.map((job) => job.key)).toEqual(
+      expect.arrayContaining([
+        'top_coins_collection',
+        'price_collection',
+        'contract_addresses_collection',
+        'job_runs_retention',
+      ]),
+    );
     // The test app disables the schedules (QUIET_ENV).
     expect(jobs[0]).toMatchObject({ enabled: false, schedule: '0 0 0 * * *', next_run_at: null });
     expect(jobs[0].last_run?.status).toBeDefined();
