@@ -65,6 +65,9 @@ describe.skipIf(!HAS_CHROMIUM)('Swagger UI in a real browser (Chromium)', () => 
     expect(body).toContain('"job_name": "top_coins_collection(limit=3)"');
     expect(body).toContain('"success": true');
     expect(problems).toEqual([]);
+    // As the page says: the token stays in memory (no persistAuthorization), and the dashboard is linked.
+    expect(await page.evaluate('window.localStorage.getItem("authorized")')).toBeNull();
+    expect(await page.locator('.info a[href="/dashboard"]').count()).toBeGreaterThan(0);
     const [run] = await db.query(`select job_key, trigger, status from job_runs`);
     expect(run).toEqual({ job_key: 'top_coins_collection', trigger: 'manual', status: 'succeeded' });
   }, 45_000);
