@@ -1,23 +1,27 @@
 import type { ConfigService } from '@nestjs/config';
 import { describe, expect, it } from 'vitest';
-import { CONTRACT_ADDRESSES_JOB } from '../../collectors/contract-addresses/contract-addresses.job.js';
-import { PRICE_GAP_REPAIR_JOB } from '../../collectors/price-gap-repair/price-gap-repair.job.js';
-import { PRICES_JOB } from '../../collectors/prices/prices.job.js';
-import { TOP_COINS_JOB } from '../../collectors/top-coins/top-coins.job.js';
+import { JOB_MODULES } from '../../app.module.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { parseEnv } from '../../config/env.schema.js';
-import type { JobDefinition } from '../../jobs/job-definition.js';
+import { definitionsOf } from '../../jobs/framework/job-module.js';
 import { remainingFires } from './call-projection.js';
 import type { CoinGeckoUsageRepository, MonthCalls } from './coingecko-usage.repository.js';
 import { CoinGeckoUsageService } from './coingecko-usage.service.js';
 
-const DEFINITIONS: JobDefinition[] = [
-  TOP_COINS_JOB,
-  PRICES_JOB,
-  CONTRACT_ADDRESSES_JOB,
-  PRICE_GAP_REPAIR_JOB,
-];
+const DEFINITIONS = definitionsOf(JOB_MODULES);
 const NOW = new Date('2026-12-15T12:00:00Z');
+
+/**
+ * By hand, for the default schedules and limits: fire times left after 2026-12-15T12:00Z and before
+ * 2027-01-01 × calls per run (the definitions' estimates: nothing has run yet).
+ */
+const BY_HAND: Record<string, number> = {
+  top_coins_collection: 16 * 2, // daily 00:00 (Dec 16–31) × (ceil(100/250) + 1)
+  price_collection: (47 + 16 * 96) * 1, // every 15 min (12:15–23:45 today, then 16 days) × ceil(100/250)
+  contract_addresses_collection: 16 * 51, // daily 01:00 × (1 list + 50 decimals)
+  price_gap_repair: (12 + 16 * 24) * 50, // hourly at :07 (12:07–23:07 today, then 16 days) × limit 50
+  job_runs_retention: 0, // sends nothing to CoinGecko
+};
 
 function service(
   env: Record<string, string>,
@@ -44,13 +48,9 @@ function service(
 describe('CoinGeckoUsageService projection', () => {
   it('matches a hand computation for the default schedules on 15 December, 12:00 UTC', async () => {
     const { usage, jobs } = service({ COINGECKO_MONTHLY_CALL_BUDGET: '20000' }, {});
-    const result = await usage.usage(jobs, NOW);
-    // Fire times left after 2026-12-15T12:00Z, before 2027-01-01, × calls per run (estimates: nothing ran yet):
-    const topCoins = 16 * 2; //    daily 00:00 (Dec 16–31) × (ceil(100/250) + 1)
-    const prices = (47 + 16 * 96) * 1; // every 15 min (12:15–23:45 today, then 16 days) × ceil(100/250)
-    const contracts = 16 * 51; //  daily 01:00 × (1 list + 50 decimals)
-    const gaps = (12 + 16 * 24) * 50; // hourly at :07 (12:07–23:07 today, then 16 days) × limit 50
-    expect(result).toEqual({
+    for (const job of jobs) expect(BY_HAND, `hand figure for ${job.key}`).toHaveProperty(job.key);
+    const expected = jobs.reduce((sum, job) => sum + BY_HAND[job.key], 0);
+    expect(await usage.usage(jobs, NOW)).toEqual({
       month: '2026-12',
       calls: 0,
       budget: 20000,
@@ -58,9 +58,13 @@ describe('CoinGeckoUsageService projection', () => {
       resets_at: '2027-01-01T00:00:00Z',
       by_job: {},
       by_endpoint: {},
-      projected_month_end: topCoins + prices + contracts + gaps,
+      projected_month_end: expected,
     });
-    expect(topCoins + prices + contracts + gaps).toBe(22_231);
+    const perJob = await usage.projectJobs(jobs, NOW);
+    for (const job of jobs)
+      expect(perJob.get(job.key)?.projectedMonthlyCalls, job.key).toBe(BY_HAND[job.key]);
+    // With all four collectors: 32 + 1583 + 816 + 19800, twice a Demo plan's 10,000 credits.
+    if (jobs.some((job) => job.key === 'price_gap_repair')) expect(expected).toBe(22_231);
   });
 
   it("uses the last successful run's real count, adds the month's calls, and skips disabled jobs", async () => {
@@ -96,8 +100,8 @@ describe('CoinGeckoUsageService projection', () => {
       remainingRuns: 16,
       projectedMonthlyCalls: 45 + 48,
     });
-    expect(perJob.get('price_gap_repair')).toMatchObject({
-      callsPerRun: 50,
+    expect(perJob.get('contract_addresses_collection')).toMatchObject({
+      callsPerRun: 51,
       remainingRuns: 0,
       projectedMonthlyCalls: 0,
     });
