@@ -7,14 +7,8 @@ import { RankingsController } from './rankings.controller.js';
 import { AssetsWriteRepository } from './write/assets.write-repository.js';
 import { ContractsWriteRepository } from './write/contracts.write-repository.js';
 import { PricesWriteRepository } from './write/prices.write-repository.js';
-import { RankingsWriteRepository } from './write/rankings.write-repository.js';
 
-const WRITE_REPOSITORIES = [
-  AssetsWriteRepository,
-  RankingsWriteRepository,
-  PricesWriteRepository,
-  ContractsWriteRepository,
-];
+const WRITE_REPOSITORIES = [AssetsWriteRepository, PricesWriteRepository, ContractsWriteRepository];
 
 /**
  * The read API over collected data (`/assets`, `/rankings`, `/contracts`) and `PATCH /assets/{id}`,

@@ -1,6 +1,6 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import { SqlRepository } from '../database/sql-repository.js';
 import type { AssetDto, LatestRankingDto } from './dto/asset.dto.js';
 import type { AssetPriceDto } from './dto/asset-price.dto.js';
 import type { AssetContractDto, ContractDto } from './dto/contract.dto.js';
@@ -73,14 +73,7 @@ type PriceRow = AssetPriceDto & { cursor_timestamp: string };
  * every row comes back already in its wire shape.
  */
 @Injectable()
-export class AssetsRepository {
-  constructor(private readonly orm: MikroORM) {}
-
-  /** A fork per call: these reads need no identity map, and the global context is off by design. */
-  private db(): Kysely<unknown> {
-    return this.orm.em.fork().getKysely<unknown>();
-  }
-
+export class AssetsRepository extends SqlRepository {
   /**
    * Assets ordered by `(bucket, symbol, coingecko_id)`. Without a search the bucket is 0 for every row;
    * with one, exact symbol or CoinGecko id matches get bucket 0 and come first. `coingecko_id` is unique,

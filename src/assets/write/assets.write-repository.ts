@@ -1,9 +1,10 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { SqlRepository } from '../../database/sql-repository.js';
 import { upsertMany, type UpsertCounts, type WriteOptions } from '../../database/upsert.js';
+import { AssetRankingSchema } from '../entities/asset-ranking.entity.js';
 import { AssetSchema } from '../entities/asset.entity.js';
-import { inLatestSnapshot } from '../latest-snapshot.js';
+import { COINGECKO_SOURCE, inLatestSnapshot } from '../latest-snapshot.js';
 
 /** An asset as a collector saw it upstream; `coingecko_id` is the natural key. */
 export interface AssetRow {
@@ -12,6 +13,19 @@ export interface AssetRow {
   name: string;
   logoUrl: string | null;
   isActive: boolean;
+}
+
+/** A coin's place in one day's CoinGecko snapshot; amounts are decimal text, as CoinGecko sent them. */
+export interface RankingRow {
+  assetId: string;
+  /** `YYYY-MM-DD`, UTC. */
+  snapshotDate: string;
+  rank: number;
+  marketCapUsd: string | null;
+  priceUsd: string | null;
+  volume24hUsd: string | null;
+  changePercent24h: string | null;
+  dominance: string | null;
 }
 
 /** An asset a job works on, in the order the job must take them. */
@@ -24,21 +38,15 @@ export interface TrackedAsset extends AssetRef {
   symbol: string;
 }
 
-/** The write side of `assets`, and the asset lists the collectors work through. */
+/** The write side of `assets` and `asset_rankings`, and the asset lists the collectors work through. */
 @Injectable()
-export class AssetsWriteRepository {
-  constructor(private readonly orm: MikroORM) {}
-
-  private db(): Kysely<unknown> {
-    return this.orm.em.fork().getKysely<unknown>();
-  }
-
+export class AssetsWriteRepository extends SqlRepository {
   /** Upserts on `coingecko_id` and returns every row's id by `coingecko_id` (changed or not). */
   async upsertAssets(
     rows: readonly AssetRow[],
     options: WriteOptions = {},
   ): Promise<UpsertCounts & { ids: Map<string, string> }> {
-    const result = await upsertMany(this.orm.em.fork(), AssetSchema, rows, {
+    const result = await upsertMany(this.em(), AssetSchema, rows, {
       ...options,
       conflictOn: ['coingeckoId'],
       compare: ['symbol', 'name', 'logoUrl', 'isActive'],
@@ -51,6 +59,21 @@ export class AssetsWriteRepository {
       throw new Error(`no asset row for ${unresolved.slice(0, 5).join(', ')} after the upsert`);
     const { inserted, updated, unchanged } = result;
     return { inserted, updated, unchanged, ids };
+  }
+
+  /** Rankings on `(asset_id, snapshot_date, source)`. */
+  upsertRankings(rows: readonly RankingRow[], options: WriteOptions = {}): Promise<UpsertCounts> {
+    const ranking = ({ assetId, ...row }: RankingRow) => ({
+      ...row,
+      asset: assetId,
+      source: COINGECKO_SOURCE,
+    });
+    return upsertMany(this.em(), AssetRankingSchema, rows.map(ranking), {
+      ...options,
+      conflictOn: ['asset', 'snapshotDate', 'source'],
+      compare: ['rank', 'marketCapUsd', 'priceUsd', 'volume24hUsd', 'changePercent24h', 'dominance'],
+      touch: ['updatedAt'],
+    });
   }
 
   /**

@@ -1,6 +1,6 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
+import { SqlRepository } from '../../database/sql-repository.js';
 import { toDateOrNull } from '../../database/pg-values.js';
 import { upsertMany, type UpsertCounts, type WriteOptions } from '../../database/upsert.js';
 import type { NormalisedContract } from '../contract-chains.js';
@@ -33,13 +33,11 @@ const NATURAL_KEY = ['chain', 'contractAddress'] as const;
 
 /** The write side of `asset_contracts`: natural key `(chain, contract_address)`, and its decimals queue. */
 @Injectable()
-export class ContractsWriteRepository {
-  constructor(private readonly orm: MikroORM) {}
-
+export class ContractsWriteRepository extends SqlRepository {
   /** Owner and token standard of each contract; decimals are left as they are. */
   upsertContracts(rows: readonly ContractRow[], options: WriteOptions = {}): Promise<UpsertCounts> {
     const contract = ({ assetId, ...row }: ContractRow) => ({ ...row, asset: assetId });
-    return upsertMany(this.orm.em.fork(), AssetContractSchema, rows.map(contract), {
+    return upsertMany(this.em(), AssetContractSchema, rows.map(contract), {
       ...options,
       conflictOn: NATURAL_KEY,
       compare: ['asset', 'tokenStandard'],
@@ -53,7 +51,7 @@ export class ContractsWriteRepository {
       select asset_id as "assetId", chain, contract_address as "contractAddress",
              decimals_checked_at as "checkedAt"
         from asset_contracts
-       where decimals is null`.execute(this.orm.em.fork().getKysely<unknown>());
+       where decimals is null`.execute(this.db());
     return rows.map((row) => ({ ...row, checkedAt: toDateOrNull(row.checkedAt) }));
   }
 
@@ -64,7 +62,7 @@ export class ContractsWriteRepository {
       asset: assetId,
       decimalsCheckedAt: checkedAt,
     });
-    return upsertMany(this.orm.em.fork(), AssetContractSchema, answers.map(answer), {
+    return upsertMany(this.em(), AssetContractSchema, answers.map(answer), {
       ...options,
       conflictOn: NATURAL_KEY,
       compare: ['decimals', 'decimalsCheckedAt'],

@@ -1,5 +1,5 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { SqlRepository } from '../../database/sql-repository.js';
 import { upsertMany, type UpsertCounts, type WriteOptions } from '../../database/upsert.js';
 import { AssetPriceSchema } from '../entities/asset-price.entity.js';
 import { COINGECKO_SOURCE } from '../latest-snapshot.js';
@@ -16,12 +16,10 @@ export interface PriceRow {
 
 /** The write side of `asset_prices`: natural key `(asset_id, timestamp, source)`. */
 @Injectable()
-export class PricesWriteRepository {
-  constructor(private readonly orm: MikroORM) {}
-
+export class PricesWriteRepository extends SqlRepository {
   upsertPrices(rows: readonly PriceRow[], options: WriteOptions = {}): Promise<UpsertCounts> {
     const price = ({ assetId, ...row }: PriceRow) => ({ ...row, asset: assetId, source: COINGECKO_SOURCE });
-    return upsertMany(this.orm.em.fork(), AssetPriceSchema, rows.map(price), {
+    return upsertMany(this.em(), AssetPriceSchema, rows.map(price), {
       ...options,
       conflictOn: ['asset', 'timestamp', 'source'],
       compare: ['priceUsd', 'volume24hUsd', 'marketCapUsd', 'changePercent24h'],

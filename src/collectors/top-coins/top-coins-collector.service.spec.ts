@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fakeJobContext } from '../../../test/support/job-context.js';
 import type { AssetsWriteRepository } from '../../assets/write/assets.write-repository.js';
-import type { RankingsWriteRepository } from '../../assets/write/rankings.write-repository.js';
 import type { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import type { MarketCoin } from '../../coingecko/coingecko.types.js';
 import type { UpsertCounts, WriteOptions } from '../../database/upsert.js';
@@ -56,8 +55,7 @@ function setup(coins: MarketCoin[], global: () => Promise<{ totalMarketCapUsd: s
   const collector = new TopCoinsCollector(
     {} as JobRunnerService,
     coingecko as unknown as CoinGeckoClient,
-    assets as unknown as AssetsWriteRepository,
-    rankings as unknown as RankingsWriteRepository,
+    { ...assets, ...rankings } as unknown as AssetsWriteRepository,
   );
   return { collector, coingecko, assets, rankings };
 }

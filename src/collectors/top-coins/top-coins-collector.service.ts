@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 import { AssetsWriteRepository } from '../../assets/write/assets.write-repository.js';
-import { RankingsWriteRepository } from '../../assets/write/rankings.write-repository.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { CoinGeckoBudgetError } from '../../coingecko/coingecko.errors.js';
 import type { MarketCoin } from '../../coingecko/coingecko.types.js';
@@ -28,7 +27,6 @@ export class TopCoinsCollector {
     private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
     private readonly assets: AssetsWriteRepository,
-    private readonly rankings: RankingsWriteRepository,
   ) {}
 
   @Cron(TOP_COINS_JOB.defaultSchedule, { name: TOP_COINS_JOB.key, timeZone: 'UTC', disabled: true })
@@ -82,7 +80,7 @@ export class TopCoinsCollector {
     );
 
     const snapshotDate = utcDate(ctx.slot);
-    const rankings = await this.rankings.upsertRankings(
+    const rankings = await this.assets.upsertRankings(
       ranked.map((coin) => ({
         assetId: ids.get(coin.id) ?? '',
         snapshotDate,
