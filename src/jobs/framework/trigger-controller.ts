@@ -34,7 +34,7 @@ import { JobResultDto, TriggerAcceptedDto } from '../dto/job-views.dto.js';
 import { TriggerQuery } from '../dto/list-runs.query.js';
 import type { JobDefinition } from '../job-definition.js';
 import { JobsShuttingDownError } from '../job-errors.js';
-import type { JobResult, RunCompletion } from '../job-result.js';
+import { withoutFailure, type JobResult } from '../job-result.js';
 import { JobRunnerService } from '../job-runner.service.js';
 import { pascalCase, triggerBodyFor, triggerExamples, type TriggerBody } from './trigger-body.js';
 
@@ -81,21 +81,12 @@ export class JobTriggers {
     }
     const result = await outcome.completion;
     if (!result.success) {
-      response.status(isUpstream(result) ? HttpStatus.BAD_GATEWAY : HttpStatus.INTERNAL_SERVER_ERROR);
+      response.status(
+        result.failure?.kind === 'upstream' ? HttpStatus.BAD_GATEWAY : HttpStatus.INTERNAL_SERVER_ERROR,
+      );
     }
-    return wireResult(result);
+    return withoutFailure(result);
   }
-}
-
-/** Whether CoinGecko failed the run (answered 502 rather than 500). */
-function isUpstream(result: RunCompletion): boolean {
-  return (result as { failure?: { kind?: string } }).failure?.kind === 'upstream';
-}
-
-/** The JobResult as the API shows it: the in-process failure detail stays in-process. */
-export function wireResult(result: RunCompletion): JobResult {
-  const { failure: _failure, ...wire } = result as RunCompletion & { failure?: unknown };
-  return wire;
 }
 
 function TriggerRoute(definition: JobDefinition, body: Type): MethodDecorator {
