@@ -5,7 +5,8 @@ import type { AppConfig } from '../config/app-config.js';
 import { CoinGeckoClient } from './coingecko.client.js';
 import { CoinGeckoRateLimiter } from './coingecko.rate-limiter.js';
 import { CoinGeckoStats } from './coingecko.stats.js';
-import { CoinGeckoTransport, coinGeckoHttpOptions } from './coingecko.transport.js';
+import { coinGeckoHttpOptions } from './coingecko.http-options.js';
+import { CoinGeckoTransport } from './coingecko.transport.js';
 import { RateLimitRepository } from './limiter/rate-limit.repository.js';
 
 const MINUTE_MS = 60_000;

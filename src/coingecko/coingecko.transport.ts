@@ -10,8 +10,7 @@ import {
 } from 'axios';
 import axiosRetry from 'axios-retry';
 import http from 'node:http';
-import https from 'node:https';
-import type { AppConfig, CoinGeckoPlan } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
 import {
   CoinGeckoError,
   coinGeckoFailureMessage,
@@ -23,13 +22,6 @@ import { CoinGeckoRateLimiter } from './coingecko.rate-limiter.js';
 import { classifyAnswer, classifyNoAnswer, retryDelayMs } from './coingecko.retry-policy.js';
 import { CoinGeckoStats } from './coingecko.stats.js';
 import type { CoinGeckoEndpoint } from './coingecko.types.js';
-
-/** The header that carries the key on each plan; the public plan sends none. */
-export function apiKeyHeader(plan: CoinGeckoPlan): string | undefined {
-  if (plan === 'demo') return 'x-cg-demo-api-key';
-  if (plan === 'pro') return 'x-cg-pro-api-key';
-  return undefined;
-}
 
 /**
  * The state of one logical call across its attempts. It rides in the axios config (axios copies plain
@@ -276,28 +268,6 @@ export class CoinGeckoTransport {
     if (trace.signal?.aborted) throw error;
     throw new AttemptError(classifyNoAnswer(error, trace.timedOut), config);
   }
-}
-
-/** axios options of the CoinGecko HttpModule. */
-export function coinGeckoHttpOptions(settings: AppConfig['coingecko']) {
-  const header = apiKeyHeader(settings.plan);
-  return {
-    baseURL: settings.baseUrl,
-    // Paths are always relative: an absolute URL must never take the key to another host.
-    allowAbsoluteUrls: false,
-    headers: {
-      Accept: 'application/json',
-      'User-Agent': 'crypto-pocket-butler-jobs',
-      ...(header && settings.apiKey ? { [header]: settings.apiKey } : {}),
-    },
-    httpAgent: new http.Agent({ keepAlive: true }),
-    httpsAgent: new https.Agent({ keepAlive: true }),
-    // Raw bytes: the transport parses JSON itself, to keep number text and to see HTML or cut-off bodies.
-    responseType: 'arraybuffer' as const,
-    // Every status reaches the classifier; redirects are not followed (custom key headers would go along).
-    validateStatus: () => true,
-    maxRedirects: 0,
-  };
 }
 
 /** A base URL fit for an error message that reaches API answers: any user:password part removed. */

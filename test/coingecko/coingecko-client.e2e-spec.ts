@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CoinGeckoClient } from '../../src/coingecko/coingecko.client.js';
 import { CoinGeckoError } from '../../src/coingecko/coingecko.errors.js';
-import { coinGeckoHttpOptions } from '../../src/coingecko/coingecko.transport.js';
+import { coinGeckoHttpOptions } from '../../src/coingecko/coingecko.http-options.js';
 import { parseEnv } from '../../src/config/env.schema.js';
 import { CoinGeckoFake, faults, loadFixture, type FakeCoinListItem } from '../fakes/coingecko-fake.js';
 import { CapturingLogger, createClient, type ClientUnderTest } from './coingecko-client.harness.js';
