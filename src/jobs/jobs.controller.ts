@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   BadRequestException,
   Controller,
   Get,
@@ -24,6 +25,29 @@ import { JobsService } from './jobs.service.js';
 
 const EXAMPLE_RUN_ID = '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10';
 const PAGE_LIMIT_RULE = 'limit must be an integer between 1 and 200';
+const RUN_ID_PIPE = new ParseUUIDPipe({
+  exceptionFactory: () => new BadRequestException('id must be a UUID'),
+});
+
+/** A route on one run (`runs/:id`): its id parameter and the 400/404 that come with it. */
+const RunIdRoute = (): MethodDecorator =>
+  applyDecorators(
+    ApiParam({
+      name: 'id',
+      description: 'The run id (`run_id`)',
+      schema: { type: 'string', format: 'uuid' },
+    }),
+    ApiErrorResponse({
+      status: 400,
+      description: 'The id is not a UUID.',
+      examples: [errorExample('id is not a UUID', 400, 'id must be a UUID')],
+    }),
+    ApiErrorResponse({
+      status: 404,
+      description: 'No run has this id.',
+      examples: [errorExample('Unknown id', 404, `run ${EXAMPLE_RUN_ID} not found`)],
+    }),
+  );
 
 /**
  * The jobs and their run history; reads need any valid token. Each job's trigger route is generated
@@ -82,20 +106,10 @@ export class JobsController {
     description:
       'The run, as in the run history: its JobResult, trigger, slot, parameters, progress and owner.',
   })
-  @ApiParam({ name: 'id', description: 'The run id (`run_id`)', schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: JobRunDto, description: 'The run.' })
-  @ApiErrorResponse({
-    status: 400,
-    description: 'The id is not a UUID.',
-    examples: [errorExample('id is not a UUID', 400, 'id must be a UUID')],
-  })
-  @ApiErrorResponse({
-    status: 404,
-    description: 'No run has this id.',
-    examples: [errorExample('Unknown id', 404, `run ${EXAMPLE_RUN_ID} not found`)],
-  })
+  @RunIdRoute()
   getRun(
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') }))
+    @Param('id', RUN_ID_PIPE)
     id: string,
   ): Promise<JobRunDto> {
     return this.jobs.getRun(id);
@@ -111,18 +125,8 @@ export class JobsController {
       'Records the request on the run, from any replica. The process running it stops it within one heartbeat ' +
       '(`JOB_HEARTBEAT_MS`): the run ends `cancelled` with error `cancelled by <who asked>`, keeping its metrics.',
   })
-  @ApiParam({ name: 'id', description: 'The run id (`run_id`)', schema: { type: 'string', format: 'uuid' } })
   @ApiAcceptedResponse({ type: CancelAcceptedDto, description: 'The cancel request is recorded.' })
-  @ApiErrorResponse({
-    status: 400,
-    description: 'The id is not a UUID.',
-    examples: [errorExample('id is not a UUID', 400, 'id must be a UUID')],
-  })
-  @ApiErrorResponse({
-    status: 404,
-    description: 'No run has this id.',
-    examples: [errorExample('Unknown id', 404, `run ${EXAMPLE_RUN_ID} not found`)],
-  })
+  @RunIdRoute()
   @ApiErrorResponse({
     status: 409,
     schema: 'RunConflictError',
@@ -140,7 +144,7 @@ export class JobsController {
     ],
   })
   async cancelRun(
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') }))
+    @Param('id', RUN_ID_PIPE)
     id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CancelAcceptedDto> {
