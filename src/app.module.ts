@@ -4,6 +4,7 @@ import { AssetsModule } from './assets/assets.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CoinGeckoUsageApiModule } from './coingecko/usage/coingecko-usage-api.module.js';
 import { ContractAddressesModule } from './collectors/contract-addresses/contract-addresses.module.js';
+import { PriceGapRepairModule } from './collectors/price-gap-repair/price-gap-repair.module.js';
 import { PricesModule } from './collectors/prices/prices.module.js';
 import { TopCoinsModule } from './collectors/top-coins/top-coins.module.js';
 import { AppConfigModule } from './config/config.module.js';
@@ -26,6 +27,7 @@ export const JOB_MODULES: readonly Type[] = [
   TopCoinsModule,
   PricesModule,
   ContractAddressesModule,
+  PriceGapRepairModule,
   JobRunsRetentionModule,
 ];
 

@@ -1,20 +1,31 @@
 import { Module } from '@nestjs/common';
+import { JobsModule } from '../jobs/jobs.module.js';
 import { AssetsController } from './assets.controller.js';
 import { AssetsRepository } from './assets.repository.js';
 import { AssetsService } from './assets.service.js';
 import { ContractsController } from './contracts.controller.js';
+import { PriceGapsRepository } from './price-gaps.repository.js';
+import { PriceGapsService } from './price-gaps.service.js';
 import { RankingsController } from './rankings.controller.js';
 import { AssetsWriteRepository } from './write/assets.write-repository.js';
 import { ContractsWriteRepository } from './write/contracts.write-repository.js';
 import { PricesWriteRepository } from './write/prices.write-repository.js';
 
-const WRITE_REPOSITORIES = [AssetsWriteRepository, PricesWriteRepository, ContractsWriteRepository];
+const WRITE_REPOSITORIES = [
+  AssetsWriteRepository,
+  PricesWriteRepository,
+  ContractsWriteRepository,
+  PriceGapsRepository,
+  PriceGapsService,
+];
 
 /**
  * The read API over collected data (`/assets`, `/rankings`, `/contracts`) and `PATCH /assets/{id}`,
  * and the write repositories the collectors store it with.
  */
 @Module({
+  // JobsModule for the jobs' clock: price_gaps_24h counts the slots expected up to its "now".
+  imports: [JobsModule],
   controllers: [AssetsController, RankingsController, ContractsController],
   providers: [AssetsService, AssetsRepository, ...WRITE_REPOSITORIES],
   exports: WRITE_REPOSITORIES,

@@ -7,6 +7,7 @@ import type { AssetDto } from './dto/asset.dto.js';
 import type { PriceHistoryQueryDto } from './dto/price-history-query.dto.js';
 import type { RankingsQueryDto } from './dto/rankings-query.dto.js';
 import { assetCursor, contractCursor, rankingCursor } from './page-cursor.js';
+import type { PriceGapsService } from './price-gaps.service.js';
 
 const ASSET_ID = '3f0c8d52-4f3e-4a8e-9a55-2f1b3c4d5e6f';
 const ASSET: AssetDto = {
@@ -40,7 +41,8 @@ function fakeRepository(overrides: Partial<Record<keyof AssetsRepository, unknow
     setTracked: vi.fn().mockResolvedValue({ coingeckoId: 'bonk', previous: false }),
     ...overrides,
   };
-  return { repository, service: new AssetsService(repository as unknown as AssetsRepository) };
+  const gaps = { recentHoles: vi.fn().mockResolvedValue(0) } as unknown as PriceGapsService;
+  return { repository, service: new AssetsService(repository as unknown as AssetsRepository, gaps) };
 }
 
 const rankingsQuery = (query: Partial<RankingsQueryDto>): RankingsQueryDto => ({ limit: 100, ...query });

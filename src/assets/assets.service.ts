@@ -12,6 +12,7 @@ import type { RankingPageDto } from './dto/ranking.dto.js';
 import type { RankingsQueryDto } from './dto/rankings-query.dto.js';
 import { parseIsoTimestamp } from './iso-time.js';
 import { assetCursor, contractCursor, priceCursor, rankingCursor } from './page-cursor.js';
+import { PriceGapsService } from './price-gaps.service.js';
 
 export const INVALID_CURSOR = 'cursor is not valid';
 
@@ -30,7 +31,10 @@ const notFound = (id: string): NotFoundException => new NotFoundException(`asset
 export class AssetsService {
   private readonly logger = new Logger(AssetsService.name);
 
-  constructor(private readonly repository: AssetsRepository) {}
+  constructor(
+    private readonly repository: AssetsRepository,
+    private readonly gaps: PriceGapsService,
+  ) {}
 
   async list(query: ListAssetsQueryDto): Promise<AssetPageDto> {
     const page = await this.repository.listAssets({
@@ -45,12 +49,19 @@ export class AssetsService {
   async get(id: string): Promise<AssetDetailDto> {
     const asset = await this.repository.findAsset(id);
     if (!asset) throw notFound(id);
-    const [contracts, ranking, price] = await Promise.all([
+    const [contracts, ranking, price, gaps] = await Promise.all([
       this.repository.contractsOf(id),
       this.repository.latestRankingOf(id),
       this.repository.latestPriceOf(id),
+      this.gaps.recentHoles(id),
     ]);
-    return { ...asset, contracts, latest_ranking: ranking ?? null, latest_price: price ?? null };
+    return {
+      ...asset,
+      contracts,
+      latest_ranking: ranking ?? null,
+      latest_price: price ?? null,
+      price_gaps_24h: gaps,
+    };
   }
 
   async prices(id: string, query: PriceHistoryQueryDto): Promise<AssetPricePageDto> {

@@ -88,6 +88,16 @@ export class AssetDetailDto extends AssetDto {
     description: 'The newest price observation; null when it was never priced.',
   })
   latest_price!: AssetPriceDto | null;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 0,
+    description:
+      'Price slots of the last 24 h (PRICE_COLLECTION_SCHEDULE, from its first stored price) without a stored price; ' +
+      'the price_gap_repair job refills them. Null when the price job does not price this asset or is disabled.',
+  })
+  price_gaps_24h!: number | null;
 }
 
 export class AssetPageDto {

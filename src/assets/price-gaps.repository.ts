@@ -1,0 +1,123 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { sql, type Kysely } from 'kysely';
+
+const SOURCE = 'coingecko';
+
+/** A price hole: an expected slot without an `asset_prices` row. */
+export interface PriceHole {
+  assetId: string;
+  slot: Date;
+}
+
+/** A price rebuilt from CoinGecko's market chart; amounts are decimal text, as CoinGecko sent them. */
+export interface RepairedPrice {
+  assetId: string;
+  timestamp: Date;
+  priceUsd: string;
+  marketCapUsd: string | null;
+  volume24hUsd: string | null;
+  /** The price 24 h before, for `change_percent_24h`; null leaves the change unknown. */
+  priceDayBefore: string | null;
+}
+
+/** Rows per INSERT: ten thousand rows of seven parameters stay far below PostgreSQL's limits. */
+const BATCH = 10_000;
+
+/**
+ * Holes in the price history and their repair. A hole is judged against `asset_prices` with source
+ * `coingecko` from the asset's first stored price on: history from before an asset was tracked is not
+ * a hole. Repairs only ever insert (`ON CONFLICT DO NOTHING` on the natural key), so they never change
+ * an observed row; the price job's own upsert of a slot later replaces a repaired row as it would any.
+ */
+@Injectable()
+export class PriceGapsRepository {
+  constructor(private readonly orm: MikroORM) {}
+
+  private db(): Kysely<unknown> {
+    return this.orm.em.fork().getKysely<unknown>();
+  }
+
+  /** The holes of these assets among `slots`, by asset then slot. */
+  async holes(assetIds: readonly string[], slots: readonly Date[]): Promise<PriceHole[]> {
+    if (assetIds.length === 0 || slots.length === 0) return [];
+    const { rows } = await sql<{ asset_id: string; slot_ms: string }>`
+      select c.id as asset_id, (extract(epoch from s.slot) * 1000)::bigint::text as slot_ms
+        from unnest(${sql.val([...assetIds])}::uuid[]) as c(id)
+        cross join lateral (
+          select p.timestamp as first_at from asset_prices p
+           where p.asset_id = c.id and p.source = ${SOURCE}
+           order by p.timestamp limit 1
+        ) f
+        join unnest(${sql.val(slots.map((slot) => slot.toISOString()))}::timestamptz[]) as s(slot)
+          on s.slot >= f.first_at
+       where not exists (
+         select 1 from asset_prices p where p.asset_id = c.id and p.timestamp = s.slot and p.source = ${SOURCE}
+       )
+       order by c.id, s.slot`.execute(this.db());
+    return rows.map((row) => ({ assetId: row.asset_id, slot: new Date(Number(row.slot_ms)) }));
+  }
+
+  /** Slots (minute-floored) of `jobKey` runs still queued or running, scheduled at or after `since`. */
+  async inProgressSlots(jobKey: string, since: Date): Promise<Date[]> {
+    const { rows } = await sql<{ slot_ms: string }>`
+      select (extract(epoch from date_trunc('minute', scheduled_for)) * 1000)::bigint::text as slot_ms
+        from job_runs
+       where job_key = ${jobKey} and status in ('queued', 'running') and scheduled_for >= ${since.toISOString()}::timestamptz`.execute(
+      this.db(),
+    );
+    return rows.map((row) => new Date(Number(row.slot_ms)));
+  }
+
+  /**
+   * Whether the price job prices this asset: in the top `limit` of the latest ranking snapshot (in the
+   * price job's order) or marked `is_tracked`.
+   */
+  async isPriced(assetId: string, limit: number): Promise<boolean> {
+    const { rows } = await sql<{ priced: boolean }>`
+      with top as (
+        select r.asset_id from asset_rankings r
+         where r.source = ${SOURCE}
+           and r.snapshot_date = (select max(snapshot_date) from asset_rankings where source = ${SOURCE})
+         order by r.rank, r.asset_id
+         limit ${limit}
+      )
+      select a.is_tracked or exists (select 1 from top where top.asset_id = a.id) as priced
+        from assets a where a.id = ${assetId}::uuid`.execute(this.db());
+    return rows[0]?.priced ?? false;
+  }
+
+  /**
+   * Inserts the rows that have no row at their natural key yet and returns how many it inserted. The
+   * 24 h change is computed in `numeric` from the two prices' decimal text (no float on the way).
+   */
+  async insertMissing(
+    rows: readonly RepairedPrice[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<number> {
+    let inserted = 0;
+    for (let start = 0; start < rows.length; start += BATCH) {
+      options.signal?.throwIfAborted();
+      const batch = rows.slice(start, start + BATCH);
+      const column = (pick: (row: RepairedPrice) => string | null) => sql.val(batch.map(pick));
+      const { rows: written } = await sql<{ id: string }>`
+        insert into asset_prices
+          (asset_id, timestamp, source, price_usd, market_cap_usd, volume_24h_usd, change_percent_24h)
+        select r.asset_id, r.timestamp, ${SOURCE}, r.price, r.market_cap, r.volume,
+               case when r.price_before is null or r.price_before = 0 then null
+                    else trim_scale(round((r.price - r.price_before) / r.price_before * 100, 8)) end
+          from unnest(
+            ${column((row) => row.assetId)}::uuid[],
+            ${column((row) => row.timestamp.toISOString())}::timestamptz[],
+            ${column((row) => row.priceUsd)}::numeric[],
+            ${column((row) => row.marketCapUsd)}::numeric[],
+            ${column((row) => row.volume24hUsd)}::numeric[],
+            ${column((row) => row.priceDayBefore)}::numeric[]
+          ) as r(asset_id, timestamp, price, market_cap, volume, price_before)
+        on conflict (asset_id, timestamp, source) do nothing
+        returning id::text`.execute(this.db());
+      inserted += written.length;
+    }
+    return inserted;
+  }
+}
