@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { contractsJobBench } from './contracts-job.bench.js';
+import { gapRepairBench } from './gap-repair.bench.js';
 import { historyBench } from './history.bench.js';
 import { limiterBench } from './limiter.bench.js';
 import { runnerOverheadBench } from './runner-overhead.bench.js';
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<void>> = {
   'contracts-job': contractsJobBench,
   history: historyBench,
   limiter: limiterBench,
+  'gap-repair': gapRepairBench,
 };
 
 // Options (`--runs=N`) are read by the benchmarks themselves.
