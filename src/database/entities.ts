@@ -2,6 +2,11 @@ import { AssetContractSchema } from '../assets/entities/asset-contract.entity.js
 import { AssetPriceSchema } from '../assets/entities/asset-price.entity.js';
 import { AssetRankingSchema } from '../assets/entities/asset-ranking.entity.js';
 import { AssetSchema } from '../assets/entities/asset.entity.js';
+import {
+  CoinGeckoCallSchema,
+  CoinGeckoRunCallSchema,
+  RateLimitWindowSchema,
+} from '../coingecko/usage/coingecko-usage.entities.js';
 import { PriceGapAttemptSchema } from '../collectors/price-gap-repair/price-gap-attempt.entity.js';
 import { JobRunSchema } from '../jobs/job-run.entity.js';
 import { JobAlertSchema } from '../observability/alerting/job-alert.entity.js';
@@ -15,4 +20,7 @@ export const ENTITIES = [
   JobRunSchema,
   JobAlertSchema,
   PriceGapAttemptSchema,
+  RateLimitWindowSchema,
+  CoinGeckoCallSchema,
+  CoinGeckoRunCallSchema,
 ];
