@@ -12,6 +12,7 @@ import {
   type Row,
   type RunOutcome,
 } from './job-run-record.js';
+import type { JobMetrics } from './job-result.js';
 
 export type { JobProgress, JobRunRecord, NewRun, RunOutcome } from './job-run-record.js';
 
@@ -150,10 +151,35 @@ export class JobRunsRepository {
     });
   }
 
-  async saveProgress(id: string, owner: string, progress: JobProgress): Promise<void> {
+  /** Progress and, when given, the counts so far; only the owner writes, and only while it runs. */
+  async saveProgress(
+    id: string,
+    owner: string,
+    progress: JobProgress,
+    metrics?: JobMetrics | null,
+  ): Promise<void> {
+    if (!metrics) {
+      await this.query(
+        `update job_runs set progress = ?::jsonb where id = ? and owner = ? and status = 'running'`,
+        [JSON.stringify(progress), id, owner],
+      );
+      return;
+    }
     await this.query(
-      `update job_runs set progress = ?::jsonb where id = ? and owner = ? and status = 'running'`,
-      [JSON.stringify(progress), id, owner],
+      `update job_runs
+          set progress = ?::jsonb, items_processed = ?, items_created = ?, items_updated = ?, items_skipped = ?,
+              custom = ?::jsonb
+        where id = ? and owner = ? and status = 'running'`,
+      [
+        JSON.stringify(progress),
+        metrics.items_processed,
+        metrics.items_created,
+        metrics.items_updated,
+        metrics.items_skipped,
+        JSON.stringify(metrics.custom),
+        id,
+        owner,
+      ],
     );
   }
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { JobMetrics } from '../job-result.js';
 import type { JobProgress } from '../job-runs.repository.js';
 import { ProgressWriter } from './progress-writer.js';
 
@@ -47,6 +48,49 @@ describe('ProgressWriter', () => {
     writer.report(3, 10);
     expect(writes).toHaveLength(1);
     expect(writer.latest).toMatchObject({ done: 3 });
+  });
+
+  it('writes the counts of the moment the write goes out, normalised, with each progress write', () => {
+    const sent: (JobMetrics | null)[] = [];
+    const withMetrics = new ProgressWriter(async (_progress, metrics) => void sent.push(metrics), clock);
+    const metrics: JobMetrics = {
+      items_processed: 1,
+      items_created: 0,
+      items_updated: 0,
+      items_skipped: 0,
+      custom: { pages: 1 },
+    };
+    withMetrics.report(1, 10, metrics);
+    expect(sent).toEqual([{ ...metrics, custom: { pages: 1 } }]);
+    withMetrics.report(2, 10, metrics);
+    metrics.items_processed = 7.6;
+    metrics.items_created = -3;
+    metrics.items_updated = Number.NaN;
+    metrics.items_skipped = 2;
+    metrics.custom = { pages: 3 };
+    advance(1000);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toEqual({
+      items_processed: 8,
+      items_created: 0,
+      items_updated: 0,
+      items_skipped: 2,
+      custom: { pages: 3 },
+    });
+    // A snapshot: later changes by the job do not leak into a write already sent.
+    metrics.custom.pages = 4;
+    expect(sent[1]?.custom).toEqual({ pages: 3 });
+    withMetrics.report(3, 10, metrics);
+    withMetrics.dispose();
+    advance(5000);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('writes no counts when the job reported none', () => {
+    const sent: (JobMetrics | null)[] = [];
+    const bare = new ProgressWriter(async (_progress, metrics) => void sent.push(metrics), clock);
+    bare.report(1, 2);
+    expect(sent).toEqual([null]);
   });
 
   it('survives a failed write', async () => {

@@ -58,7 +58,7 @@ export class RunExecutor {
     let begin = this.clock.now().getTime();
     const baseLogger = this.logger.child({ job: run.jobKey, runId: run.id });
     const progress = new ProgressWriter(
-      (value) => this.runs.saveProgress(run.id, this.owner, value),
+      (value, metrics) => this.runs.saveProgress(run.id, this.owner, value, metrics),
       this.clock,
     );
     const supervision = supervise({
@@ -215,6 +215,8 @@ function createContext(
   signal: AbortSignal,
   progress: ProgressWriter,
 ): JobContext {
+  // The writer reads this attempt's counts with each progress write, so a running run shows them.
+  const metrics = emptyMetrics();
   return {
     runId: run.id,
     attempt,
@@ -222,7 +224,7 @@ function createContext(
     signal,
     slot: run.scheduledFor ?? run.startedAt,
     params: { limit: (run.params.limit as number | null | undefined) ?? null },
-    metrics: emptyMetrics(),
-    progress: (done, total) => progress.report(done, total ?? null),
+    metrics,
+    progress: (done, total) => progress.report(done, total ?? null, metrics),
   };
 }
