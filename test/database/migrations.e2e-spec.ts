@@ -16,7 +16,7 @@ describe('migrations', () => {
     await db?.drop();
   });
 
-  it('create the five tables on an empty database', async () => {
+  it('create every table on an empty database', async () => {
     const tables = await db.query<{ table_name: string }>(
       `select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
     );
@@ -25,9 +25,13 @@ describe('migrations', () => {
       'asset_prices',
       'asset_rankings',
       'assets',
+      'coingecko_calls',
+      'coingecko_run_calls',
       'job_alerts',
       'job_runs',
       'mikro_orm_migrations',
+      'price_gap_attempts',
+      'rate_limit_windows',
     ]);
   });
 
@@ -106,7 +110,7 @@ describe('migrations', () => {
       );
       await db.query(insert, ['manual', null, 'running']);
       await expect(db.query(insert, ['manual', null, 'running'])).rejects.toThrow(
-        /job_runs_one_running_per_job/,
+        /job_runs_one_active_per_job/,
       );
       // Finished manual runs have no slot and never collide.
       await db.query(insert, ['manual', null, 'succeeded']);
