@@ -178,7 +178,7 @@ describe('parseEnv', () => {
     [
       'ALERT_WEBHOOK_URL',
       'hook',
-      'ALERT_WEBHOOK_URL: "hook" is not a valid URL (expected http:// or https://…)',
+      'ALERT_WEBHOOK_URL: the value is not a valid URL (expected http:// or https://…)',
     ],
     ['ALERT_AFTER_FAILURES', '0', 'ALERT_AFTER_FAILURES: "0" is not an integer between 1 and 1000'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL: "loud" is not one of fatal, error, warn, info, debug, trace, silent'],
