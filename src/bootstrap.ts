@@ -1,4 +1,4 @@
-import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import { readEnvironment, type Environment } from './config/environment.js';
 import { parseEnv } from './config/env.schema.js';
 import { API_PREFIX } from './http/api-prefix.js';
+import { ApiValidationPipe } from './http/api-validation.pipe.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { RequestInputInterceptor } from './http/request-input.interceptor.js';
 import { setupSwagger } from './http/swagger.js';
@@ -42,7 +43,7 @@ export function configureHttp(app: INestApplication): void {
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalInterceptors(new RequestInputInterceptor());
   app.useGlobalPipes(
-    new ValidationPipe({
+    new ApiValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

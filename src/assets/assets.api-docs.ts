@@ -1,4 +1,4 @@
-import { ApiErrorResponse, errorExample } from '../http/openapi/error-schemas.js';
+import { ApiErrorResponse, detailOf, errorExample } from '../http/openapi/error-schemas.js';
 
 /** One documented way a request is refused with 400. */
 export interface BadRequestExample {
@@ -38,7 +38,7 @@ export const ApiBadRequestExamples = (
     status: 400,
     description,
     examples: examples.map(({ summary, message, validation }) =>
-      errorExample(summary, 400, message, validation ? { details: message.split('; ') } : {}),
+      errorExample(summary, 400, message, validation ? { details: message.split('; ').map(detailOf) } : {}),
     ),
   });
 

@@ -46,6 +46,18 @@ function isDataException(error: unknown): boolean {
   return fromDatabase && typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
 
+/** The `{field, reason}` list of a validation error (ApiValidationPipe), each problem once. */
+function detailsOf(details: unknown): { details?: { field: string; reason: string }[] } {
+  if (!Array.isArray(details)) return {};
+  const unique = new Map<string, { field: string; reason: string }>();
+  for (const detail of details as { field: unknown; reason: unknown }[]) {
+    const field = String(detail.field);
+    const reason = String(detail.reason);
+    unique.set(JSON.stringify([field, reason]), { field, reason });
+  }
+  return { details: [...unique.values()] };
+}
+
 function isBodyParserError(error: unknown): error is BodyParserError {
   return (
     typeof error === 'object' && error !== null && typeof (error as { type?: unknown }).type === 'string'
@@ -116,8 +128,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const { message, error: _reason, statusCode: _status, ...extra } = payload as Record<string, unknown>;
       if (Array.isArray(message)) {
         // One failing value often breaks several rules with the same message (IsInt, Min, Max): say it once.
-        const details = [...new Set(message.map(String))];
-        return { statusCode, error, message: details.join('; '), details, ...extra };
+        const messages = [...new Set(message.map(String))];
+        return { statusCode, error, message: messages.join('; '), ...extra, ...detailsOf(extra.details) };
       }
       return {
         statusCode,

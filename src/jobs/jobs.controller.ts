@@ -18,7 +18,7 @@ import { RequireAdmin } from '../auth/require-admin.decorator.js';
 import { CancelAcceptedDto } from './dto/cancel-run.dto.js';
 import { JobRunnerService } from './job-runner.service.js';
 import { answerCancel } from './run-cancel.js';
-import { ApiErrorResponse, errorExample } from '../http/openapi/error-schemas.js';
+import { ApiErrorResponse, detailOf, errorExample } from '../http/openapi/error-schemas.js';
 import { ListRunsQuery } from './dto/list-runs.query.js';
 import { JobRunDto, JobRunPageDto, JobSummaryDto } from './dto/job-views.dto.js';
 import { JobsService } from './jobs.service.js';
@@ -90,9 +90,9 @@ export class JobsController {
     status: 400,
     description: 'A query parameter is invalid; `message` names it.',
     examples: [
-      errorExample('limit out of range', 400, PAGE_LIMIT_RULE, { details: [PAGE_LIMIT_RULE] }),
+      errorExample('limit out of range', 400, PAGE_LIMIT_RULE, { details: [detailOf(PAGE_LIMIT_RULE)] }),
       errorExample('unknown job key', 400, 'job must be a job key such as top_coins_collection', {
-        details: ['job must be a job key such as top_coins_collection'],
+        details: [detailOf('job must be a job key such as top_coins_collection')],
       }),
     ],
   })

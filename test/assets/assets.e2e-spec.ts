@@ -605,7 +605,7 @@ describe('read API over collected data (e2e)', () => {
             statusCode: 400,
             error: 'Bad Request',
             message: 'limit must be an integer from 1 to 500',
-            details: ['limit must be an integer from 1 to 500'],
+            details: [{ field: 'limit', reason: 'limit must be an integer from 1 to 500' }],
           });
         }
         expect((await get(withQuery(path, 'limit=500'))).status).toBe(200);

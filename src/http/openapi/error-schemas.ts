@@ -38,9 +38,15 @@ export const ERROR_SCHEMAS: Record<ErrorSchemaName | 'HealthCheck', Record<strin
       },
       details: {
         type: 'array',
-        items: { type: 'string' },
-        description:
-          'Validation errors only (400): one entry per problem, each naming its field and the rule it breaks.',
+        items: {
+          type: 'object',
+          required: ['field', 'reason'],
+          properties: {
+            field: { type: 'string', description: 'The property path, e.g. `limit` or `items.0.x`.' },
+            reason: { type: 'string', description: 'The rule it breaks, as the validator words it.' },
+          },
+        },
+        description: 'Validation errors only (400): one entry per problem.',
       },
     },
   },
@@ -88,6 +94,12 @@ export function errorExample(
   extra: Record<string, unknown> = {},
 ): ErrorExample {
   return { summary, value: { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...extra } };
+}
+
+/** A `details` entry of an example: the field is the message's first word, as the validator words it. */
+export function detailOf(message: string): { field: string; reason: string } {
+  const field = message.startsWith('property ') ? message.split(' ')[1] : message.split(' ')[0];
+  return { field: field ?? '', reason: message };
 }
 
 /** A keyed map of examples, keys made of the summaries (`Not "Bearer <token>"` → `Not_Bearer_token_`). */

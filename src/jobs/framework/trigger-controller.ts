@@ -29,7 +29,12 @@ import type { Principal } from '../../auth/principal.types.js';
 import { RequireAdmin } from '../../auth/require-admin.decorator.js';
 import { TriggerThrottle } from '../../auth/trigger-throttle.decorator.js';
 import { API_PREFIX } from '../../http/api-prefix.js';
-import { ApiErrorResponse, errorExample, RUN_CONFLICT_ERROR } from '../../http/openapi/error-schemas.js';
+import {
+  ApiErrorResponse,
+  detailOf,
+  errorExample,
+  RUN_CONFLICT_ERROR,
+} from '../../http/openapi/error-schemas.js';
 import { JobResultDto, TriggerAcceptedDto } from '../dto/job-views.dto.js';
 import { TriggerQuery } from '../dto/list-runs.query.js';
 import type { JobDefinition } from '../job-definition.js';
@@ -114,12 +119,12 @@ function TriggerRoute(definition: JobDefinition, body: Type): MethodDecorator {
       status: 400,
       description: 'The body or a query parameter is invalid; `message` says which and why. Nothing was run.',
       examples: [
-        errorExample('limit out of bounds', 400, limitRule, { details: [limitRule] }),
+        errorExample('limit out of bounds', 400, limitRule, { details: [detailOf(limitRule)] }),
         errorExample('unknown field', 400, 'property foo should not exist', {
-          details: ['property foo should not exist'],
+          details: [detailOf('property foo should not exist')],
         }),
         errorExample('wait not a boolean', 400, 'wait must be true or false', {
-          details: ['wait must be true or false'],
+          details: [detailOf('wait must be true or false')],
         }),
         errorExample('body is not JSON', 400, 'Request body is not valid JSON'),
       ],
