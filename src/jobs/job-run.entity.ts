@@ -61,11 +61,7 @@ export const JobRunSchema = defineEntity({
     { name: 'job_runs_started_at_id_index', properties: ['startedAt', 'id'] },
     {
       name: 'job_runs_job_key_started_at_id_index',
-      columns: [
-        { name: 'job_key' },
-        { name: 'started_at', sort: 'desc' },
-        { name: 'id', sort: 'desc' },
-      ],
+      columns: [{ name: 'job_key' }, { name: 'started_at', sort: 'desc' }, { name: 'id', sort: 'desc' }],
     },
     {
       name: 'job_runs_last_success_index',

@@ -38,7 +38,8 @@ export const CoinGeckoRunCallSchema = defineEntity({
   name: 'CoinGeckoRunCall',
   tableName: 'coingecko_run_calls',
   properties: {
-    run: () => p.manyToOne(JobRunSchema).primary().deleteRule('cascade').updateRule('no action').fieldName('run_id'),
+    run: () =>
+      p.manyToOne(JobRunSchema).primary().deleteRule('cascade').updateRule('no action').fieldName('run_id'),
     calls: p.bigint().defaultRaw('0'),
   },
 });
