@@ -60,10 +60,23 @@ const at = (document: OpenAPIObject, path: string, method: string): Json =>
 const responses = (operation: Json) => operation.responses as Record<string, Json>;
 
 describe('completeDocument', () => {
-  it('adds the statuses of the HTTP layer: 400 and 500 everywhere, 413 and 415 with a body, 503 on bearer routes', () => {
+  it('adds the statuses of the HTTP layer: 400, 413, 415 and 500 everywhere (any request may send a body), 503 on bearer routes', () => {
     const document = completeDocument(scanned(), OPTIONS);
-    expect(Object.keys(responses(at(document, '/health', 'get'))).sort()).toEqual(['200', '400', '500']);
-    expect(Object.keys(responses(at(document, '/runs', 'get'))).sort()).toEqual(['200', '400', '500', '503']);
+    expect(Object.keys(responses(at(document, '/health', 'get'))).sort()).toEqual([
+      '200',
+      '400',
+      '413',
+      '415',
+      '500',
+    ]);
+    expect(Object.keys(responses(at(document, '/runs', 'get'))).sort()).toEqual([
+      '200',
+      '400',
+      '413',
+      '415',
+      '500',
+      '503',
+    ]);
     expect(Object.keys(responses(at(document, '/trigger', 'post'))).sort()).toEqual(
       ['200', '400', '409', '413', '415', '500', '503'].sort(),
     );

@@ -108,18 +108,21 @@ function addHttpLayerStatuses(operation: Operation, bodyLimit: string): void {
   responses['400'] ??= errorResponse('A parameter is malformed.', [
     errorExample('NUL byte in the URL', 400, NUL_IN_URL),
   ]);
-  if (operation.requestBody !== undefined) {
-    responses['413'] ??= errorResponse(`The body is larger than ${bodyLimit}; nothing was done.`, [
-      errorExample('Body too large', 413, 'Request body is larger than 102400 bytes'),
-    ]);
-    responses['415'] ??= errorResponse('The body is not sent as `application/json`; nothing was done.', [
+  // Any request may carry a body, a GET too, and the HTTP layer refuses a large or non-JSON one on every route.
+  const bodyless = operation.requestBody === undefined ? ' (this route takes none)' : '';
+  responses['413'] ??= errorResponse(`The body${bodyless} is larger than ${bodyLimit}; nothing was done.`, [
+    errorExample('Body too large', 413, 'Request body is larger than 102400 bytes'),
+  ]);
+  responses['415'] ??= errorResponse(
+    `The body${bodyless} is not sent as \`application/json\`; nothing was done.`,
+    [
       errorExample(
         'Not JSON',
         415,
         'Content-Type must be application/json for a request with a body (got text/plain)',
       ),
-    ]);
-  }
+    ],
+  );
   const unexpected = errorExample('Unexpected failure', 500, 'Internal server error');
   const existing = responses['500'];
   if (!existing) {
