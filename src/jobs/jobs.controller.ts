@@ -19,7 +19,7 @@ import { CancelAcceptedDto } from './dto/cancel-run.dto.js';
 import { JobRunnerService } from './job-runner.service.js';
 import { answerCancel } from './run-cancel.js';
 import { ApiErrorResponse, detailOf, errorExample } from '../http/openapi/error-schemas.js';
-import { ListRunsQuery } from './dto/list-runs.query.js';
+import { JOB_KEY_RULE, ListRunsQuery } from './dto/list-runs.query.js';
 import { JobRunDto, JobRunPageDto, JobSummaryDto } from './dto/job-views.dto.js';
 import { JobsService } from './jobs.service.js';
 
@@ -91,9 +91,7 @@ export class JobsController {
     description: 'A query parameter is invalid; `message` names it.',
     examples: [
       errorExample('limit out of range', 400, PAGE_LIMIT_RULE, { details: [detailOf(PAGE_LIMIT_RULE)] }),
-      errorExample('unknown job key', 400, 'job must be a job key such as top_coins_collection', {
-        details: [detailOf('job must be a job key such as top_coins_collection')],
-      }),
+      errorExample('malformed job key', 400, JOB_KEY_RULE, { details: [detailOf(JOB_KEY_RULE)] }),
     ],
   })
   listRuns(@Query() query: ListRunsQuery): Promise<JobRunPageDto> {

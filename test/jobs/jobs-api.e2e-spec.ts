@@ -287,6 +287,7 @@ describe('jobs API', () => {
     ],
     ['/jobs/runs?cursor=not-a-cursor', 'cursor is not valid (use the next_cursor of the previous page)'],
     ['/jobs/runs?color=red', 'property color should not exist'],
+    ['/jobs/runs?job=Top-Coins', 'job must be a job key in lower_snake_case, as GET /api/v1/jobs lists them'],
     ['/jobs/runs/not-a-uuid', 'id must be a UUID'],
   ])('GET %s → 400 saying why', async (path, message) => {
     const response = await api(path);

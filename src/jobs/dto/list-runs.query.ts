@@ -4,12 +4,14 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-vali
 import { JOB_RUN_STATUSES, type JobRunStatus } from '../job-run.entity.js';
 
 export const MAX_RUNS_PAGE = 200;
+export const JOB_KEY_RULE = 'job must be a job key in lower_snake_case, as GET /api/v1/jobs lists them';
 
 export class ListRunsQuery {
-  @ApiPropertyOptional({ example: 'top_coins_collection', description: 'Only runs of this job key' })
+  // The registered keys are filled in as an enum from the job registry (src/http/openapi).
+  @ApiPropertyOptional({ description: 'Only runs of this job key (as `GET /api/v1/jobs` lists them)' })
   @IsOptional()
   @IsString()
-  @Matches(/^[a-z0-9_]{1,100}$/, { message: 'job must be a job key such as top_coins_collection' })
+  @Matches(/^[a-z0-9_]{1,100}$/, { message: JOB_KEY_RULE })
   job?: string;
 
   @ApiPropertyOptional({ enum: JOB_RUN_STATUSES })
