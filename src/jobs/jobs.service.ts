@@ -1,6 +1,7 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { CoinGeckoUsageService } from '../coingecko/usage/coingecko-usage.service.js';
 import { API_PREFIX } from '../http/api-prefix.js';
+import { JOB_CLOCK, type Clock } from './clock.js';
 import { JobRunsReadRepository } from './history/job-runs.read-repository.js';
 import { runCursor } from './history/run-cursor.js';
 import { toRunView } from './history/run-view.js';
@@ -19,16 +20,18 @@ export class JobsService {
     private readonly history: JobRunsReadRepository,
     private readonly health: JobHealthService,
     private readonly usage: CoinGeckoUsageService,
+    @Inject(JOB_CLOCK) private readonly clock: Clock,
   ) {}
 
   async describeJobs(): Promise<JobSummaryDto[]> {
     const jobs = await this.scheduler.describe();
+    const at = this.clock.now();
     const [latest, health, calls] = await Promise.all([
       this.history.latestPerJob(jobs.map((job) => job.key)),
       this.health.assess(jobs),
-      this.usage.projectJobs(jobs, new Date()),
+      this.usage.projectJobs(jobs, at),
     ]);
-    const now = Date.now();
+    const now = at.getTime();
     return jobs.map((job) => {
       const lastRun = latest.get(job.key);
       const projection = calls.get(job.key)!; // projectJobs() answers every job it is given
@@ -64,7 +67,7 @@ export class JobsService {
     });
     const more = rows.length > limit;
     const count = more ? limit : rows.length;
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const items = new Array<JobRunDto>(count);
     for (let index = 0; index < count; index += 1) items[index] = toRunView(rows[index], now);
     const last = rows[count - 1];
@@ -77,7 +80,7 @@ export class JobsService {
   async getRun(id: string): Promise<JobRunDto> {
     const run = await this.history.get(id);
     if (!run) throw new NotFoundException(`run ${id} not found`);
-    return toRunView(run);
+    return toRunView(run, this.clock.now().getTime());
   }
 }
 

@@ -38,7 +38,7 @@ export const toMilliseconds = (microseconds: string): string => `${microseconds.
  * The wire form of a run (the JobResult fields, then the run's scheduling and ownership), built in one
  * pass. A running run's duration is measured up to `nowMs`.
  */
-export function toRunView(row: RunViewRow, nowMs: number = Date.now()): JobRunDto {
+export function toRunView(row: RunViewRow, nowMs: number): JobRunDto {
   const startedAt = toMilliseconds(row.started_at);
   const duration =
     row.duration_ms ?? (row.status === 'running' ? Math.max(0, nowMs - Date.parse(startedAt)) : 0);
