@@ -9,7 +9,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
-import { nextFire } from '../../jobs/cron-slots.js';
+import { scheduleIntervalMs } from '../../jobs/job-health.js';
 import { describeFailure } from '../../jobs/job-errors.js';
 import { JobRegistry } from '../../jobs/job-registry.js';
 import { JobRunnerService, type RunEndEvent } from '../../jobs/job-runner.service.js';
@@ -108,9 +108,7 @@ export class AlertingService implements OnModuleInit, OnApplicationBootstrap, Be
     for (const { definition } of this.registry.all()) {
       const job = this.jobs.byKey[definition.key];
       if (!job?.enabled) continue;
-      const next = nextFire(job.schedule, now);
-      const intervalMs = nextFire(job.schedule, next).getTime() - next.getTime();
-      const allowedMs = 2 * intervalMs + job.timeoutMs;
+      const allowedMs = 2 * scheduleIntervalMs(job.schedule, now) + job.timeoutMs;
       const { lastSuccess, failuresSince } = await this.alerts.standing(definition.key);
       const since = Math.max(lastSuccess?.completedAt.getTime() ?? 0, (this.upSince ?? now).getTime());
       const silentMs = now.getTime() - since;
