@@ -69,7 +69,7 @@ export function assessHealth(
 
 /**
  * Reads the facts behind each job's health in one statement: per job, its last success is one step on the
- * partial index of successes, and the failures after it are a range of the `(job_key, started_at)` index — so the
+ * partial index of successes, and the failures after it are a range of the `(job_key, status, started_at)` index — so the
  * cost grows with the failure streak, never with the history.
  */
 @Injectable()

@@ -68,6 +68,19 @@ export const JobRunSchema = defineEntity({
       columns: [{ name: 'job_key' }, { name: 'completed_at', sort: 'desc' }],
       where: `status = 'succeeded'`,
     },
+    {
+      name: 'job_runs_job_key_status_started_at_id_index',
+      columns: [
+        { name: 'job_key' },
+        { name: 'status' },
+        { name: 'started_at', sort: 'desc' },
+        { name: 'id', sort: 'desc' },
+      ],
+    },
+    {
+      name: 'job_runs_status_started_at_id_index',
+      columns: [{ name: 'status' }, { name: 'started_at', sort: 'desc' }, { name: 'id', sort: 'desc' }],
+    },
   ],
 });
 

@@ -37,7 +37,8 @@ export class CoinGeckoUsageRepository {
   /**
    * The calls of each job's latest successful run; absent for a job that never succeeded, or whose last
    * success predates call counting or made no call (the definition's estimate stands in for those).
-   * One index probe per job, never a scan of the history.
+   * One probe per job on the partial index of successes, in its order (latest completion first), never a scan of
+   * the history — ordered by start instead, a job that never succeeded read every run of every job.
    */
   async lastSuccessCalls(jobKeys: readonly string[]): Promise<Map<string, number>> {
     if (jobKeys.length === 0) return new Map();
@@ -46,7 +47,7 @@ export class CoinGeckoUsageRepository {
         select c.calls from job_runs r
         left join coingecko_run_calls c on c.run_id = r.id
         where r.job_key = k.job_key and r.status = 'succeeded'
-        order by r.started_at desc, r.id desc
+        order by r.completed_at desc
         limit 1
       ) as calls
       from unnest(${[...jobKeys]}::text[]) as k(job_key)`.execute(this.db());

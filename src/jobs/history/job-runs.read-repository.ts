@@ -67,17 +67,23 @@ export class JobRunsReadRepository {
     return rows[0];
   }
 
-  /** The newest run of each of `jobKeys` (absent for a job that never ran): one index probe per job. */
+  /**
+   * The newest run of each of `jobKeys` (absent for a job that never ran): one index probe per job. The probe
+   * selects only what the `(job_key, started_at desc, id desc)` index holds, so it is an index-only scan the planner
+   * always prefers; selecting the whole row there, it sometimes walked `(started_at, id)` backwards instead, which
+   * for a job that never ran (or stopped long ago) read the whole history.
+   */
   async latestPerJob(jobKeys: readonly string[]): Promise<Map<string, RunViewRow>> {
     if (jobKeys.length === 0) return new Map();
     const { rows } = await sql<RunViewRow>`
-      select r.* from unnest(${[...jobKeys]}::text[]) as k(job_key)
+      select ${VIEW_COLUMNS} from unnest(${[...jobKeys]}::text[]) as k(job_key)
        cross join lateral (
-         select ${VIEW_COLUMNS} from job_runs r
-          where r.job_key = k.job_key
-          order by r.started_at desc, r.id desc
+         select latest.id from job_runs latest
+          where latest.job_key = k.job_key
+          order by latest.started_at desc, latest.id desc
           limit 1
-       ) r`.execute(this.db());
+       ) l
+       join job_runs r on r.id = l.id`.execute(this.db());
     return new Map(rows.map((row) => [row.job_key, row]));
   }
 
