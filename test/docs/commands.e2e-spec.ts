@@ -25,6 +25,7 @@ const OTHER_VARIABLES = new Set([
   'DEMO_DATABASE_URL',
   'TOKEN',
   'TEST_DATABASE_URL',
+  'TEST_DATABASE',
   'CI',
 ]);
 

@@ -29,6 +29,13 @@ async function serverAnswers(url: string): Promise<boolean> {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
+  if (process.env.TEST_DATABASE === 'embedded') {
+    process.stdout.write(
+      '[tests] TEST_DATABASE=embedded: using embedded PGlite (one instance per test file)\n',
+    );
+    project.provide('testDatabase', { mode: 'pglite', url: '' });
+    return;
+  }
   const url = process.env.TEST_DATABASE_URL || DEFAULT_URL;
   const safeUrl = url.replace(/:[^:@/]*@/, ':***@');
   if (await serverAnswers(url)) {
