@@ -1,7 +1,6 @@
 import { Controller, Get, Post, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObject } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiAuth } from './api-auth.decorator.js';
 import { Public } from './public.decorator.js';
@@ -53,7 +52,6 @@ describe('ApiAuth', () => {
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ThrottlerModule.forRoot([{ name: 'trigger', ttl: 60_000, limit: 10 }])],
       controllers: [DetectedController, ExplicitController, BothController],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
