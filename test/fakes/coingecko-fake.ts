@@ -18,7 +18,8 @@
  * setRateLimit (a real per-window limit answering CoinGecko's 429 body with `retry-after`),
  * requireKey / server plan (10002 missing key, 10010 Pro key on the public host, 10011 Demo key on the Pro
  * host), restrictEndpoint (10005).
- * Introspection: count(endpoint?), requests, lastRequest(endpoint?) with path, query and headers.
+ * Introspection: count(endpoint?), requests, lastRequest(endpoint?) with path, query, headers, arrival
+ * time (`at`) and the status answered.
  * Market charts (`/coins/{id}/market_chart/range`, see market-chart.ts): generated from each coin's
  * markets entry against the fake's clock (`now` option, setClock); setChartData(id, 'none') for a coin
  * without data, dropChartSamples for a window without samples; an id not in the markets list is a 404.
@@ -146,6 +147,8 @@ export interface FakeRequest {
   query: Record<string, string>;
   headers: http.IncomingHttpHeaders;
   at: number;
+  /** The HTTP status answered, once the answer has been sent (absent while held, or when cut off). */
+  status?: number;
 }
 
 export interface MarketsPageInfo {
@@ -542,7 +545,7 @@ export class CoinGeckoFake {
     const endpoint = url.pathname.startsWith(API_PREFIX) ? endpointOf(path) : 'unknown';
     const query: Record<string, string> = {};
     for (const [key, value] of url.searchParams) if (!(key in query)) query[key] = value;
-    this.requests.push({
+    const request: FakeRequest = {
       endpoint,
       method: req.method ?? 'GET',
       url: req.url ?? '/',
@@ -550,7 +553,9 @@ export class CoinGeckoFake {
       query,
       headers: req.headers,
       at: Date.now(),
-    });
+    };
+    this.requests.push(request);
+    res.on('finish', () => (request.status = res.statusCode));
 
     if (this.held) await this.held;
     if (this.latencyMs > 0) await sleep(this.latencyMs);
