@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { PGliteSessionQueue, type SocketQueryQueue } from './pglite-session-queue.js';
 import { loadTemplate } from './pglite-template.js';
 
 export interface EmbeddedPostgresOptions {
@@ -37,7 +38,7 @@ export class EmbeddedDatabaseBusyError extends Error {
  * PostgreSQL without installing PostgreSQL: PGlite (Postgres compiled to WebAssembly) persisted in
  * `<dataDir>/pglite`, served on a loopback port through pglite-socket so that the ORM's `pg` pool (and
  * psql, while the service runs) connect to it like to any server. PGlite is one session; the socket
- * server multiplexes connections onto it and keeps a transaction's statements together.
+ * server multiplexes connections onto it one exchange (or transaction) at a time (`PGliteSessionQueue`).
  *
  * A lock file (`<dataDir>/pglite.lock`, holding pid and port) stops a second process from opening the
  * same files, which would corrupt them.
@@ -72,6 +73,9 @@ export class EmbeddedPostgres {
         port: options.port ?? 0,
         maxConnections: options.maxConnections ?? 32,
       });
+      // Each connection takes its queue from this field when it connects (pglite-socket 0.2.17, pinned); see
+      // PGliteSessionQueue for why the shipped one cannot be used with a pool.
+      (server as unknown as { queryQueue: SocketQueryQueue }).queryQueue = new PGliteSessionQueue(db);
       await server.start();
       const port = Number(server.getServerConn().split(':').pop());
       const lock: LockFile = { pid: process.pid, port, startedAt: new Date().toISOString() };
