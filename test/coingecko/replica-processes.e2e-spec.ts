@@ -10,7 +10,7 @@ import {
   type TestContext,
 } from 'vitest';
 import { CoinGeckoFake, faults, type CoinGeckoFakeOptions } from '../fakes/coingecko-fake.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createMigratedOrm, createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort, spawnService, waitForHttp, type ServiceProcess } from '../support/service-process.js';
 
 /*
@@ -27,19 +27,7 @@ import { freePort, spawnService, waitForHttp, type ServiceProcess } from '../sup
 
 const TOKEN = 'replica-processes-admin-token-0123456789abcdef';
 
-/*
- * Real processes need a real server. Without one the suite falls back to PGlite, which is one session:
- * pglite-socket multiplexes connections onto it message by message, so the extended-protocol messages
- * of concurrent connections interleave once one of them opens a transaction ("unnamed prepared
- * statement does not exist", `portal "" cannot be run`, then a stall). Ten processes on one PGlite
- * fail that way, so on PGlite these tests are skipped, saying why.
- */
 const ON_PGLITE = inject('testDatabase').mode === 'pglite';
-const PGLITE_SKIP_REASON =
-  'replica-processes: skipped on PGlite — real service processes cannot share one PGlite session ' +
-  '(pglite-socket interleaves the protocol messages of concurrent connections); set TEST_DATABASE_URL ' +
-  'to a PostgreSQL server to run them';
-if (ON_PGLITE) process.stdout.write(`[tests] ${PGLITE_SKIP_REASON}\n`);
 
 /** No cron tick, no catch-up: only the runs a test triggers. */
 const QUIET: Record<string, string> = {
@@ -102,6 +90,11 @@ class Cluster {
     configureFake?: (fake: CoinGeckoFake) => void,
   ): Promise<void> {
     this.db = await createTestDatabase();
+    if (ON_PGLITE) {
+      // PGlite is one session, so the advisory lock that serialises the processes' migrations on a server
+      // is the same lock for all of them there: migrate first (the embedded service is one process anyway).
+      await (await createMigratedOrm(this.db.url, 1)).close();
+    }
     this.fake = await CoinGeckoFake.start(fakeOptions);
     configureFake?.(this.fake);
     await Promise.all(
@@ -265,7 +258,7 @@ function afterWindowGroupStarted(
   return windowGroup && windowGroup.mode !== 'skip' ? windowGroupStarted : undefined;
 }
 
-describe.skipIf(ON_PGLITE)('CoinGecko limits, budget and the job queue across real service processes', () => {
+describe('CoinGecko limits, budget and the job queue across real service processes', () => {
   describe(WINDOW_GROUP, { concurrent: true }, () => {
     const N = 5;
     const cluster = new Cluster();
