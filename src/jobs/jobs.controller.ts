@@ -9,7 +9,9 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
+  Res,
 } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiAuth } from '../auth/api-auth.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
@@ -94,7 +96,10 @@ export class JobsController {
       errorExample('malformed job key', 400, JOB_KEY_RULE, { details: [detailOf(JOB_KEY_RULE)] }),
     ],
   })
-  listRuns(@Query() query: ListRunsQuery): Promise<JobRunPageDto> {
+  listRuns(@Query() query: ListRunsQuery, @Res({ passthrough: true }) response: Response): Promise<string> {
+    // The page comes already serialised (see JobsService.listRuns); Express then sends it as it sends
+    // res.json's text: same body, charset, ETag and HEAD handling.
+    response.type('application/json');
     return this.jobs.listRuns(query);
   }
 

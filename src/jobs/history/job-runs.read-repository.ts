@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { JobRunStatus } from '../job-run.entity.js';
 import type { RunCursor } from './run-cursor.js';
+import { PAGE_COLUMNS, type RunPageRow } from './run-page.js';
 import type { RunViewRow } from './run-view.js';
 
 export interface RunHistoryQuery {
@@ -28,6 +29,18 @@ const VIEW_COLUMNS =
 const and = (conditions: RawBuilder<unknown>[]): RawBuilder<unknown> =>
   conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `);
 
+function historyFilter(query: RunHistoryQuery): RawBuilder<unknown> {
+  const filters: RawBuilder<unknown>[] = [];
+  if (query.jobKey !== undefined) filters.push(sql`r.job_key = ${query.jobKey}`);
+  if (query.status !== undefined) filters.push(sql`r.status = ${query.status}`);
+  if (query.before) {
+    filters.push(
+      sql`(r.started_at, r.id) < (${query.before.startedAt}::timestamptz, ${query.before.id}::uuid)`,
+    );
+  }
+  return and(filters);
+}
+
 /**
  * The reads of the run history (the API, the dashboard, `/metrics`). Every query is one index range or
  * one index probe per job, whatever the size of the history: the list follows `(started_at, id)`, the
@@ -46,16 +59,17 @@ export class JobRunsReadRepository {
 
   /** Newest first; `limit` rows at most. */
   async list(query: RunHistoryQuery): Promise<RunViewRow[]> {
-    const filters: RawBuilder<unknown>[] = [];
-    if (query.jobKey !== undefined) filters.push(sql`r.job_key = ${query.jobKey}`);
-    if (query.status !== undefined) filters.push(sql`r.status = ${query.status}`);
-    if (query.before) {
-      filters.push(
-        sql`(r.started_at, r.id) < (${query.before.startedAt}::timestamptz, ${query.before.id}::uuid)`,
-      );
-    }
     const { rows } = await sql<RunViewRow>`
-      select ${VIEW_COLUMNS} from job_runs r where ${and(filters)}
+      select ${VIEW_COLUMNS} from job_runs r where ${historyFilter(query)}
+       order by r.started_at desc, r.id desc
+       limit ${query.limit}`.execute(this.db());
+    return rows;
+  }
+
+  /** The same rows as `list`, in the shape the runs page is written from (see run-page.ts). */
+  async listPage(query: RunHistoryQuery): Promise<RunPageRow[]> {
+    const { rows } = await sql<RunPageRow>`
+      select ${PAGE_COLUMNS} from job_runs r where ${historyFilter(query)}
        order by r.started_at desc, r.id desc
        limit ${query.limit}`.execute(this.db());
     return rows;
