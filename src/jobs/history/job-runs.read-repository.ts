@@ -52,9 +52,13 @@ function historyFilter(query: RunHistoryQuery): RawBuilder<unknown> {
 export class JobRunsReadRepository {
   constructor(private readonly orm: MikroORM) {}
 
-  /** A fork per call: these reads need no identity map, and the global context is off by design. */
+  /**
+   * The connection's own Kysely, outside any transaction: the very client a fork's `getKysely()` returns,
+   * without the fork. These reads hydrate no entities, and a fork per call (a new EntityManager, two
+   * configuration writes that reach `process.env`) is work the hottest reads of the API need not do.
+   */
   private db(): Kysely<unknown> {
-    return this.orm.em.fork().getKysely<unknown>();
+    return this.orm.em.getConnection().getClient<unknown>();
   }
 
   /** Newest first; `limit` rows at most. */
