@@ -67,12 +67,15 @@ function runSuite(mode, index) {
         for (const file of result.testResults)
           for (const test of file.assertionResults)
             if (test.status === 'failed')
-              failures.push(`${test.fullName}\n    ${(test.failureMessages[0] ?? '').split('\n')[0]}`);
+              failures.push(
+                `${file.name.replace(`${mode.cwd}/`, '')} > ${test.fullName}\n    ${(test.failureMessages[0] ?? '').split('\n')[0]}`,
+              );
       } else failures.push(`no report (exit ${code}): ${stderr}`);
       const ok = code === 0 && failed === 0;
       console.log(
         `${mode.name.padEnd(16)} run ${index}/${runs}: ${passed} passed, ${failed} failed, ${seconds} s`,
       );
+      for (const failure of failures) console.log(`  ✗ ${failure}`);
       resolve({ mode: mode.name, index, ok, passed, failed, seconds, failures });
     });
   });
