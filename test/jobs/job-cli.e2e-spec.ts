@@ -200,9 +200,10 @@ describe('npm run job (the job CLI)', () => {
     async () => {
       const release = fake.holdAnswers();
       try {
+        const seen = fake.count('/coins/markets');
         const cli = spawnSource(CLI, ['top_coins_collection', '--limit', '5'], env());
-        // The run is mid-request once the fake has seen it.
-        while (fake.count('/coins/markets') === 0 && cli.child.exitCode === null) {
+        // The run is mid-request once the fake has seen its request (earlier tests' requests aside).
+        while (fake.count('/coins/markets') === seen && cli.child.exitCode === null) {
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
         cli.child.kill('SIGINT');
