@@ -124,7 +124,9 @@ export class JobRunsRepository {
   /**
    * Starts a queued run of this owner when the cluster has room under `maxConcurrent`: the running runs
    * plus the queued runs ahead of it (first in, first out by `queued_at`) leave a slot. Promotions are
-   * serialised by a transaction-scoped advisory lock, so two replicas never fill the same slot.
+   * serialised by a transaction-scoped advisory lock, so two replicas never fill the same slot. `started_at` is
+   * the statement's clock, not `now()`: that is when the transaction began, before it waited for the lock and so
+   * possibly before the run whose end freed the slot had completed.
    */
   async promote(id: string, owner: string, maxConcurrent: number): Promise<JobRunRecord | undefined> {
     const connection = this.orm.em.getConnection();
@@ -136,7 +138,8 @@ export class JobRunsRepository {
         trx,
       );
       const rows = await connection.execute<Row[]>(
-        `update job_runs r set status = 'running', started_at = ${NOW_MS}, heartbeat_at = now()
+        `update job_runs r set status = 'running', started_at = date_trunc('milliseconds', clock_timestamp()),
+                              heartbeat_at = now()
           where r.id = ? and r.owner = ? and r.status = 'queued' and r.cancel_requested_at is null
             and (select count(*) from job_runs where status = 'running')
               + (select count(*) from job_runs q

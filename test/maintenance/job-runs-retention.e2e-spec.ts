@@ -12,11 +12,12 @@ async function seed(
   run: { job: string; status: string; daysAgo: number; count?: number },
 ): Promise<void> {
   const finished = !['running', 'queued'].includes(run.status);
+  // A running or queued run is alive: its heartbeat is fresh, or the stale-run sweep would abandon it mid-test.
   await db.query(
     `insert into job_runs (job_key, job_name, trigger, status, attempts, params, started_at, completed_at,
                            duration_ms, heartbeat_at, owner)
      select $1, $1, 'schedule', $2, 1, '{}', at, case when $3 then at + interval '1 second' end,
-            case when $3 then 1000 end, at, 'seed'
+            case when $3 then 1000 end, case when $3 then at else now() end, 'seed'
        from generate_series(1, $4::int) as i,
             lateral (select date_trunc('milliseconds', now() - $5::int * interval '1 day' - i * interval '1 second') as at) t`,
     [run.job, run.status, finished, run.count ?? 1, run.daysAgo],

@@ -40,7 +40,14 @@ export function spawnSource(script: string, args: string[], env: Record<string, 
   return { child, output: () => output, stdout: () => stdout, exited };
 }
 
-export async function waitForHttp(url: string, expectedStatus = 200, timeoutMs = 60_000): Promise<void> {
+/**
+ * How long a test that starts service processes may take. Each process compiles its import graph from source on
+ * start: a few seconds alone, well over a minute on a 2-core machine running a second copy of the suite.
+ * Nothing waits for time to pass, so the limit costs nothing when the machine is quiet.
+ */
+export const PROCESS_TEST_MS = 240_000;
+
+export async function waitForHttp(url: string, expectedStatus = 200, timeoutMs = 150_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
