@@ -108,7 +108,7 @@ describe('history reads at scale', () => {
 
   it.each(routes)('GET %s reads a bounded number of pages whatever the history size', async (path) => {
     const statements = await statementsOf(() => get(path));
-    if (path.startsWith('/api/v1/jobs')) expect(statements.length).toBeGreaterThan(0);
+    expect(statements.length, 'statements on job_runs').toBeGreaterThan(0);
     for (const statement of statements) {
       const pages = await pagesRead(statement);
       expect(pages, `${pages} pages read by:\n${statement.text}`).toBeLessThanOrEqual(MAX_PAGES);

@@ -3,19 +3,13 @@ import { JOB_MODULES } from '../../src/app.module.js';
 import { definitionsOf } from '../../src/jobs/framework/job-module.js';
 import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { freePort, spawnSource, type ServiceProcess } from '../support/service-process.js';
+import { PROCESS_TEST_MS, freePort, spawnSource, type ServiceProcess } from '../support/service-process.js';
 
 /*
  * The job CLI as an operator's cron runs it: a separate process, its exit code, a stdout that is only
  * the JSON answer (so `| jq` works) and everything else on stderr.
  */
 const CLI = 'src/jobs/job.cli.ts';
-/**
- * Each test starts the CLI from source, which compiles its whole import graph on start: seconds alone, but
- * a minute and more on a 2-core machine running a second copy of the suite (`npm run test:soak`). Nothing here
- * waits for time to pass, so a generous limit costs nothing when the machine is quiet.
- */
-const CLI_TEST_MS = 180_000;
 // Every registered job, in registration order (a job added to JOB_MODULES shows up here too).
 const JOBS = definitionsOf(JOB_MODULES)
   .map((definition) => definition.key)
@@ -66,7 +60,7 @@ describe('npm run job (the job CLI)', () => {
         { job_key: 'top_coins_collection', trigger: 'cli', status: 'succeeded' },
       ]);
     },
-    CLI_TEST_MS,
+    PROCESS_TEST_MS,
   );
 
   it(
@@ -77,7 +71,7 @@ describe('npm run job (the job CLI)', () => {
       expect(cli.stdout()).toContain('usage: npm run -s job -- <job key> [--limit <n>|all] [--no-wait]');
       expect(cli.stdout()).toContain('3 already running');
     },
-    CLI_TEST_MS,
+    PROCESS_TEST_MS,
   );
 
   it.each([
@@ -102,7 +96,7 @@ describe('npm run job (the job CLI)', () => {
       expect(lines.slice(1).join('\n')).toMatch(/^usage: .*--help for more\)$/);
       expect(cli.output()).not.toContain('"level"');
     },
-    CLI_TEST_MS,
+    PROCESS_TEST_MS,
   );
 
   it(
@@ -113,7 +107,7 @@ describe('npm run job (the job CLI)', () => {
       expect(stderrOf(cli)).toContain('unknown option --wat\n');
       expect(stderrOf(cli)).toContain('--limit: must be an integer between 1 and 100000, or all (got "0")\n');
     },
-    CLI_TEST_MS,
+    PROCESS_TEST_MS,
   );
 
   it(
@@ -124,7 +118,7 @@ describe('npm run job (the job CLI)', () => {
       expect(cli.stdout()).toBe('');
       expect(stderrOf(cli)).toMatch(/TOP_COINS_COLLECTION_LIMIT: "lots" is not an integer/);
     },
-    CLI_TEST_MS,
+    PROCESS_TEST_MS,
   );
 
   it(
@@ -140,7 +134,7 @@ describe('npm run job (the job CLI)', () => {
       expect(cli.stdout()).toBe('');
       expect(stderrOf(cli)).toMatch(/job failed to start: .*ECONNREFUSED|connect/i);
     },
-    CLI_TEST_MS,
+    PROCESS_TEST_MS,
   );
 
   it(
@@ -153,7 +147,7 @@ describe('npm run job (the job CLI)', () => {
       expect(result).toMatchObject({ success: false, status: 'failed' });
       expect(result.error).toEqual(expect.any(String));
     },
-    CLI_TEST_MS,
+    PROCESS_TEST_MS,
   );
 
   it(
@@ -175,7 +169,7 @@ describe('npm run job (the job CLI)', () => {
         await db.query(`delete from job_runs where id = $1`, [running?.id]);
       }
     },
-    CLI_TEST_MS,
+    PROCESS_TEST_MS,
   );
 
   it(
@@ -192,7 +186,7 @@ describe('npm run job (the job CLI)', () => {
       const [row] = await db.query(`select trigger, status from job_runs where id = $1`, [started.run_id]);
       expect(row).toEqual({ trigger: 'cli', status: 'succeeded' });
     },
-    CLI_TEST_MS,
+    PROCESS_TEST_MS,
   );
 
   it(
@@ -218,6 +212,6 @@ describe('npm run job (the job CLI)', () => {
         release();
       }
     },
-    CLI_TEST_MS,
+    PROCESS_TEST_MS,
   );
 });

@@ -41,7 +41,7 @@ export function spawnSource(script: string, args: string[], env: Record<string, 
 }
 
 /**
- * How long a test that starts service processes may take. Each process compiles its import graph from source on
+ * How long a test that starts service processes (or a CLI, through spawnSource) may take. Each process compiles its import graph from source on
  * start: a few seconds alone, well over a minute on a 2-core machine running a second copy of the suite.
  * Nothing waits for time to pass, so the limit costs nothing when the machine is quiet.
  */
