@@ -4,6 +4,8 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 
 export interface LoadOptions {
   url: string;
+  /** When given, connection i asks for `urls[i % urls.length]` instead of `url`. */
+  urls?: string[];
   headers?: Record<string, string>;
   connections: number;
   /** Stop after this many requests in all… */
@@ -27,14 +29,14 @@ export interface LoadResult {
  */
 async function loadHere(options: LoadOptions): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
-  const target = new URL(options.url);
+  const targets = (options.urls ?? [options.url]).map((url) => new URL(url));
   const latenciesMs: number[] = [];
   let sent = 0;
   let errors = 0;
   const started = performance.now();
   const deadline = started + options.maxMs;
 
-  const once = (): Promise<void> =>
+  const once = (target: URL): Promise<void> =>
     new Promise((resolve) => {
       const begin = performance.now();
       const request = http.get(
@@ -60,13 +62,14 @@ async function loadHere(options: LoadOptions): Promise<LoadResult> {
       });
     });
 
-  const worker = async (): Promise<void> => {
+  const worker = async (index: number): Promise<void> => {
+    const target = targets[index % targets.length];
     while (sent < options.maxRequests && performance.now() < deadline) {
       sent += 1;
-      await once();
+      await once(target);
     }
   };
-  await Promise.all(Array.from({ length: options.connections }, worker));
+  await Promise.all(Array.from({ length: options.connections }, (_, index) => worker(index)));
   const elapsedMs = performance.now() - started;
   agent.destroy();
   return {

@@ -5,6 +5,7 @@ import { JOB_CLOCK, type Clock } from './clock.js';
 import { JobRunsReadRepository, type RunHistoryQuery } from './history/job-runs.read-repository.js';
 import { runCursor } from './history/run-cursor.js';
 import { runPageItemsJson, runPagePosition } from './history/run-page.js';
+import { SharedReads } from './history/shared-reads.js';
 import { toRunView } from './history/run-view.js';
 import { JobHealthService } from './job-health.js';
 import { JobSchedulerService } from './job-scheduler.service.js';
@@ -16,6 +17,8 @@ export { toRunView };
 /** What the JobsController does, minus HTTP: triggers go through the runner, reads through the repository. */
 @Injectable()
 export class JobsService {
+  private readonly pages = new SharedReads<string>();
+
   constructor(
     private readonly scheduler: JobSchedulerService,
     private readonly history: JobRunsReadRepository,
@@ -56,7 +59,8 @@ export class JobsService {
    * One page of the run history as its JSON text (a `JobRunPageDto`), written straight from the rows: this
    * is the hottest read of the API, and building the views then serialising them cost more than the query
    * (see run-page.ts). A page that writer refuses (a time outside years 1–9999) is read from the view columns
-   * and serialised through `toRunView`, as every page was before.
+   * and serialised through `toRunView`, as every page was before. Identical requests that arrive together
+   * share one read (SharedReads: each answer still comes from a read that began after its request arrived).
    */
   async listRuns(query: {
     job?: string;
@@ -67,6 +71,11 @@ export class JobsService {
     const limit = query.limit ?? 50;
     const before = query.cursor === undefined ? undefined : decodeRunCursor(query.cursor);
     const filter = { jobKey: query.job, status: query.status, limit: limit + 1, before };
+    const key = JSON.stringify([filter.jobKey, filter.status, limit, query.cursor]);
+    return this.pages.read(key, () => this.writeRunPage(filter, limit));
+  }
+
+  private async writeRunPage(filter: RunHistoryQuery, limit: number): Promise<string> {
     const rows = await this.history.listPage(filter);
     const more = rows.length > limit;
     const count = more ? limit : rows.length;
