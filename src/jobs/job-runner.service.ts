@@ -101,6 +101,11 @@ export class JobRunnerService {
             queueTimeoutMs: settings.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
           },
           clock,
+          (job) =>
+            registry
+              .all()
+              .filter((handler) => handler.definition.dependsOn.includes(job))
+              .map((handler) => handler.definition.key),
         )
       : undefined;
     this.executor = new RunExecutor(

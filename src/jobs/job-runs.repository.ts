@@ -127,8 +127,17 @@ export class JobRunsRepository {
    * serialised by a transaction-scoped advisory lock, so two replicas never fill the same slot. `started_at` is
    * the statement's clock, not `now()`: that is when the transaction began, before it waited for the lock and so
    * possibly before the run whose end freed the slot had completed.
+   *
+   * One run may start past the limit: a run of a job that has never succeeded while a run of one of its
+   * `dependents` is running. That run's dependency gate is waiting for this one, and would wait for ever for a
+   * slot it holds itself; so this one runs in its slot, as a dependency the gate starts itself does.
    */
-  async promote(id: string, owner: string, maxConcurrent: number): Promise<JobRunRecord | undefined> {
+  async promote(
+    id: string,
+    owner: string,
+    maxConcurrent: number,
+    dependents: readonly string[] = [],
+  ): Promise<JobRunRecord | undefined> {
     const connection = this.orm.em.getConnection();
     return connection.transactional(async (trx) => {
       await connection.execute(
@@ -141,12 +150,16 @@ export class JobRunsRepository {
         `update job_runs r set status = 'running', started_at = date_trunc('milliseconds', clock_timestamp()),
                               heartbeat_at = now()
           where r.id = ? and r.owner = ? and r.status = 'queued' and r.cancel_requested_at is null
-            and (select count(*) from job_runs where status = 'running')
-              + (select count(*) from job_runs q
-                  where q.status = 'queued' and q.cancel_requested_at is null
-                    and (q.queued_at, q.id) < (r.queued_at, r.id)) < ?
+            and ((select count(*) from job_runs where status = 'running')
+                   + (select count(*) from job_runs q
+                       where q.status = 'queued' and q.cancel_requested_at is null
+                         and (q.queued_at, q.id) < (r.queued_at, r.id)) < ?
+                 or (exists (select 1 from job_runs d
+                              where d.status = 'running'
+                                and d.job_key in (select jsonb_array_elements_text(?::jsonb)))
+                     and not exists (select 1 from job_runs s where s.job_key = r.job_key and s.status = 'succeeded')))
           returning ${COLUMNS}`,
-        [id, owner, maxConcurrent],
+        [id, owner, maxConcurrent, JSON.stringify(dependents)],
         'all',
         trx,
       );

@@ -28,6 +28,8 @@ export class ConcurrencyQueue {
     private readonly owner: string,
     private readonly settings: QueueSettings,
     private readonly clock: Clock,
+    /** The jobs that depend on a job: a running one of them may be waiting for it (see promote). */
+    private readonly dependentsOf: (job: string) => readonly string[] = () => [],
   ) {}
 
   /**
@@ -43,7 +45,12 @@ export class ConcurrencyQueue {
       for (;;) {
         signal.throwIfAborted();
         try {
-          const started = await this.runs.promote(run.id, this.owner, this.settings.maxConcurrent);
+          const started = await this.runs.promote(
+            run.id,
+            this.owner,
+            this.settings.maxConcurrent,
+            this.dependentsOf(run.jobKey),
+          );
           if (started) return started;
         } catch (error) {
           // The database is away: keep waiting (the queue timeout still applies), never start unchecked.
