@@ -128,9 +128,10 @@ export class JobRunsRepository {
    * the statement's clock, not `now()`: that is when the transaction began, before it waited for the lock and so
    * possibly before the run whose end freed the slot had completed.
    *
-   * One run may start past the limit: a run of a job that has never succeeded while a run of one of its
-   * `dependents` is running. That run's dependency gate is waiting for this one, and would wait for ever for a
-   * slot it holds itself; so this one runs in its slot, as a dependency the gate starts itself does.
+   * A run may start past the limit when its job has never succeeded and a run of one of its `dependents` is
+   * running. That run's dependency gate waits for this one, which would wait for a slot the dependent holds, so
+   * this one runs in the dependent's slot, as a dependency the gate starts itself does. (A dependent whose
+   * replica died counts until the stale sweep ends it; that only starts this run early.)
    */
   async promote(
     id: string,

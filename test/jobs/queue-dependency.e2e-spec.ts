@@ -4,6 +4,7 @@ import { JOB_MODULES } from '../../src/app.module.js';
 import { JobHandler } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
 import { defineJob } from '../../src/jobs/job-definition.js';
+import { JobRunsRepository } from '../../src/jobs/job-runs.repository.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -28,7 +29,9 @@ const BASE = job('queue_dep_base');
 const DEPENDENT = job('queue_dep_dependent', [BASE]);
 
 let release: () => void = () => undefined;
-const held = new Promise<void>((resolve) => (release = resolve));
+let held = new Promise<void>((resolve) => (release = resolve));
+/** Holds the dependent's work in the second case. */
+let dependentHeld = Promise.resolve();
 const started: string[] = [];
 
 @Injectable()
@@ -47,6 +50,7 @@ class QueueDependencyJobs {
   @JobHandler(DEPENDENT)
   async dependent(): Promise<void> {
     started.push(DEPENDENT.key);
+    await dependentHeld;
   }
 }
 
@@ -125,5 +129,42 @@ describe('JOBS_MAX_CONCURRENT=1: a queued dependency of the run holding the slot
     // the dependency of its own, trigger `dependency`, when the queued one ended between its two lookups.)
     expect(started.slice(0, 2)).toEqual([BLOCKER.key, BASE.key]);
     expect(started.at(-1)).toBe(DEPENDENT.key);
+  }, 120_000);
+
+  it('keeps the limit once the dependency has succeeded: its queued run waits its turn', async () => {
+    started.length = 0;
+    held = new Promise<void>((resolve) => (release = resolve));
+    let releaseDependent!: () => void;
+    dependentHeld = new Promise<void>((resolve) => (releaseDependent = resolve));
+    const repository = app.app.get(JobRunsRepository);
+    const promote = repository.promote.bind(repository);
+    let baseId = '';
+    let refusals = 0;
+    repository.promote = async (...args: Parameters<typeof promote>) => {
+      const promoted = await promote(...args);
+      if (args[0] === baseId && !promoted) refusals += 1;
+      return promoted;
+    };
+    try {
+      await trigger('queue-dep-blocker');
+      await until(async () => started.includes(BLOCKER.key));
+      const dependent = await trigger('queue-dep-dependent');
+      baseId = await trigger('queue-dep-base');
+
+      release();
+      await until(async () => started.includes(DEPENDENT.key));
+      // The dependent holds the slot: the queued dependency asks for it (every QUEUE_POLL_MS) and is refused.
+      const seen = refusals;
+      await until(async () => refusals >= seen + 2 || (await statusOf(baseId)).status !== 'queued');
+      expect(await statusOf(baseId)).toMatchObject({ status: 'queued' });
+
+      releaseDependent();
+      await until(async () => (await statusOf(baseId)).status === 'succeeded');
+      expect(await statusOf(dependent)).toMatchObject({ status: 'succeeded' });
+      expect(started).toEqual([BLOCKER.key, DEPENDENT.key, BASE.key]);
+    } finally {
+      releaseDependent();
+      repository.promote = promote;
+    }
   }, 120_000);
 });
