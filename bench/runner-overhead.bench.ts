@@ -4,6 +4,7 @@ import { systemClock } from '../src/jobs/clock.js';
 import { JobRegistry } from '../src/jobs/job-registry.js';
 import { JobRunnerService } from '../src/jobs/job-runner.service.js';
 import { JobRunsRepository } from '../src/jobs/job-runs.repository.js';
+import { ConcurrencySlotsRepository } from '../src/jobs/runner/concurrency-slots.repository.js';
 import { createBenchDatabase, median, ms, percentile, printTable } from './support.js';
 
 const RUNS = 500;
@@ -19,6 +20,7 @@ export async function runnerOverheadBench(): Promise<void> {
   try {
     const runner = new JobRunnerService(
       new JobRunsRepository(db.orm),
+      new ConcurrencySlotsRepository(db.orm),
       new JobRegistry(),
       {
         maxAttempts: 3,

@@ -16,6 +16,7 @@ import { toJobResult, type RunCompletion } from './job-result.js';
 import { JobRunsRepository, type JobRunRecord } from './job-runs.repository.js';
 import { RunClaimer } from './runner/claiming.js';
 import { ConcurrencyQueue } from './runner/concurrency-queue.js';
+import { ConcurrencySlotsRepository } from './runner/concurrency-slots.repository.js';
 import { DependencyGate } from './runner/dependency-gate.js';
 import { RunExecutor, type RunEndEvent } from './runner/run-executor.js';
 import type { CancelOutcome, RunOptions, StartOutcome } from './runner/run-options.js';
@@ -80,6 +81,7 @@ export class JobRunnerService {
 
   constructor(
     private readonly runs: JobRunsRepository,
+    slots: ConcurrencySlotsRepository,
     private readonly registry: JobRegistry,
     @Inject(JOB_RUNNER_SETTINGS) private readonly settings: JobRunnerSettings,
     @Inject(JOBS_LOGGER) private readonly logger: Logger,
@@ -94,7 +96,7 @@ export class JobRunnerService {
     );
     this.queue = settings.maxConcurrent
       ? new ConcurrencyQueue(
-          runs,
+          slots,
           this.instanceId,
           {
             maxConcurrent: settings.maxConcurrent,

@@ -12,6 +12,7 @@ import { JobRegistry } from './job-registry.js';
 import { JOB_RUNNER_SETTINGS, JOBS_LOGGER, JobRunnerService } from './job-runner.service.js';
 import { JobRunsReadRepository } from './history/job-runs.read-repository.js';
 import { JobRunsRepository } from './job-runs.repository.js';
+import { ConcurrencySlotsRepository } from './runner/concurrency-slots.repository.js';
 import { JobSchedulerService, type SchedulerSettings } from './job-scheduler.service.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
@@ -30,6 +31,7 @@ import { JobsService } from './jobs.service.js';
     JobHealthService,
     JobRunsRepository,
     JobRunsReadRepository,
+    ConcurrencySlotsRepository,
     JobRegistry,
     JobRunnerService,
     JobSchedulerService,

@@ -4,7 +4,7 @@ import { JOB_MODULES } from '../../src/app.module.js';
 import { JobHandler } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
 import { defineJob } from '../../src/jobs/job-definition.js';
-import { JobRunsRepository } from '../../src/jobs/job-runs.repository.js';
+import { ConcurrencySlotsRepository } from '../../src/jobs/runner/concurrency-slots.repository.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -136,7 +136,7 @@ describe('JOBS_MAX_CONCURRENT=1: a queued dependency of the run holding the slot
     held = new Promise<void>((resolve) => (release = resolve));
     let releaseDependent!: () => void;
     dependentHeld = new Promise<void>((resolve) => (releaseDependent = resolve));
-    const repository = app.app.get(JobRunsRepository);
+    const repository = app.app.get(ConcurrencySlotsRepository);
     const promote = repository.promote.bind(repository);
     let baseId = '';
     let refusals = 0;

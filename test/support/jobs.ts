@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../../src/jobs/clock.js';
 import { JobRegistry } from '../../src/jobs/job-registry.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { JobRunsRepository } from '../../src/jobs/job-runs.repository.js';
+import { ConcurrencySlotsRepository } from '../../src/jobs/runner/concurrency-slots.repository.js';
 import { JobSchedulerService, type SchedulerSettings } from '../../src/jobs/job-scheduler.service.js';
 import { createMigratedOrm } from './database.js';
 
@@ -67,7 +68,14 @@ export async function createRunnerInstance(
   const settings = { ...FAST_SETTINGS, ...options.settings };
   const { logger, records } = memoryLogger();
   const clock = options.clock ?? systemClock;
-  const runner = new JobRunnerService(runs, registry, settings, logger, clock);
+  const runner = new JobRunnerService(
+    runs,
+    new ConcurrencySlotsRepository(orm),
+    registry,
+    settings,
+    logger,
+    clock,
+  );
   const scheduler = new JobSchedulerService(
     new SchedulerRegistry(),
     registry,

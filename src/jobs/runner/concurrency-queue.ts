@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { describeFailure, QueueTimeoutError } from '../job-errors.js';
-import type { JobRunRecord, JobRunsRepository } from '../job-runs.repository.js';
+import type { JobRunRecord } from '../job-runs.repository.js';
+import type { ConcurrencySlotsRepository } from './concurrency-slots.repository.js';
 
 /** How often a queued run asks for a slot; a run ending in this process wakes its waiters at once. */
 export const QUEUE_POLL_MS = 200;
@@ -16,7 +17,7 @@ export interface QueueSettings {
 
 /**
  * Holds `queued` runs of this process until the cluster has a free JOBS_MAX_CONCURRENT slot for them,
- * first in, first out across replicas (the promotion in the database decides; see JobRunsRepository.promote).
+ * first in, first out across replicas (the promotion in the database decides; see ConcurrencySlotsRepository.promote).
  */
 export class ConcurrencyQueue {
   /** Runs of this process waiting for a slot: run id → job key. */
@@ -24,7 +25,7 @@ export class ConcurrencyQueue {
   private readonly wakers = new Set<() => void>();
 
   constructor(
-    private readonly runs: Pick<JobRunsRepository, 'promote'>,
+    private readonly slots: Pick<ConcurrencySlotsRepository, 'promote'>,
     private readonly owner: string,
     private readonly settings: QueueSettings,
     private readonly clock: Clock,
@@ -45,7 +46,7 @@ export class ConcurrencyQueue {
       for (;;) {
         signal.throwIfAborted();
         try {
-          const started = await this.runs.promote(
+          const started = await this.slots.promote(
             run.id,
             this.owner,
             this.settings.maxConcurrent,
