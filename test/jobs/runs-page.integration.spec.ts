@@ -289,10 +289,12 @@ describe('GET /jobs/runs page writer', () => {
       await db.query(
         `insert into job_runs (job_key, job_name, trigger, status, attempts, params, started_at, completed_at, duration_ms,
                                heartbeat_at, owner, items_processed, items_created, items_updated, items_skipped, custom,
-                               progress, error, scheduled_for)
+                               progress, error, scheduled_for, queued_at)
          values ($1, $2, case when $11::timestamptz is null then 'manual' else 'schedule' end, $3, 2, $4::jsonb, $5, $6, $7,
                  coalesce($6, $5::timestamptz + interval '1.5 seconds'), $12, 100, -1, 2147483647, 0, $8::jsonb, $9::jsonb,
-                 $10, $11)`,
+                 $10, $11,
+                 -- A queued run, and the running ones, waited for a slot (a running one since before it started).
+                 case when $3 in ('queued', 'running') then $5::timestamptz - interval '2.000500 seconds' end)`,
         [key, name, status, params, startedAt, completedAt, duration, custom, progress, error, slot, owner],
       );
     }
@@ -379,6 +381,19 @@ describe('GET /jobs/runs page writer', () => {
     ]);
     const early = JSON.parse(await service.listRuns({ job: 'gaps', status: 'running' })) as JobRunPageDto;
     expect(early.items.map((run) => run.duration_ms)).toEqual([0]);
+  });
+
+  it('shows when a run began waiting for a slot (queued_at), null for a run that never queued', async () => {
+    const page = JSON.parse(await service.listRuns({ limit: 200 })) as JobRunPageDto;
+    const waited = page.items.filter((run) => run.queued_at !== null);
+    expect(waited.map((run) => [run.job_key, run.status, run.queued_at])).toEqual([
+      ['gaps', 'running', '2026-11-28T11:59:58.999Z'],
+      ['waiting', 'queued', '2026-11-28T11:59:29.999Z'],
+      ['contracts', 'running', '2026-11-28T11:59:28.122Z'],
+    ]);
+    expect(page.items.filter((run) => run.queued_at === null).length).toBeGreaterThan(200 - 4);
+    const run = waited[1];
+    expect((await service.getRun(run.run_id)).queued_at).toBe(run.queued_at);
   });
 
   it('writes a run anew once it changes, and a running run anew at every clock', async () => {

@@ -54,6 +54,15 @@ export class JobRunDto extends JobResultDto {
     description: 'The cron slot; null for a run without one (manual, CLI)',
   })
   scheduled_for!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    example: null,
+    description:
+      'When the run began waiting for a JOBS_MAX_CONCURRENT slot; null for a run that never queued',
+  })
+  queued_at!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { limit: 100 } }) params!: Record<
     string,
     unknown

@@ -23,7 +23,7 @@ const usUtc = (column: string): string =>
 const VIEW_COLUMNS =
   sql.raw(`r.id, r.job_key, r.job_name, r.trigger, ${msUtc('r.scheduled_for')} as scheduled_for,
   r.status, r.attempts, r.params, ${usUtc('r.started_at')} as started_at, ${msUtc('r.completed_at')} as completed_at,
-  r.duration_ms, ${msUtc('r.heartbeat_at')} as heartbeat_at, r.owner, r.items_processed, r.items_created,
+  r.duration_ms, ${msUtc('r.heartbeat_at')} as heartbeat_at, ${msUtc('r.queued_at')} as queued_at, r.owner, r.items_processed, r.items_created,
   r.items_updated, r.items_skipped, r.custom, r.progress, r.error`);
 
 const and = (conditions: RawBuilder<unknown>[]): RawBuilder<unknown> =>

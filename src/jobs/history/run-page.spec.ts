@@ -52,6 +52,8 @@ interface Run {
   scheduled: bigint | null;
   duration: number | null;
   error: string | null;
+  /** When it began waiting for a concurrency slot; absent for a run that never queued. */
+  queued?: bigint;
 }
 
 function rowsOf(run: Run): { page: RunPageRow; view: RunViewRow } {
@@ -80,6 +82,7 @@ function rowsOf(run: Run): { page: RunPageRow; view: RunViewRow } {
       JSON.stringify('top_coins(limit=100)'),
       JSON.stringify('w-1'),
       run.error ? JSON.stringify(run.error) : '',
+      run.queued === undefined ? '' : epochText(run.queued),
     ].join('\u0001'),
   };
   const view: RunViewRow = {
@@ -88,6 +91,7 @@ function rowsOf(run: Run): { page: RunPageRow; view: RunViewRow } {
     job_name: 'top_coins(limit=100)',
     trigger: 'schedule',
     scheduled_for: optional(run.scheduled, msText),
+    queued_at: optional(run.queued ?? null, msText),
     status: run.status,
     attempts: 1,
     params,
@@ -124,6 +128,9 @@ describe('runPageItemsJson', () => {
         scheduled: index % 3 === 0 ? null : started - (started % 1_000_000n),
         duration: status === 'running' || status === 'queued' ? null : index % 5000,
         error: status === 'failed' ? `failed "${index}"\n` : status === 'cancelled' ? '' : null,
+        ...(index % 4 === 0
+          ? { queued: started - 2_000_123n < FIRST_US ? FIRST_US : started - 2_000_123n }
+          : {}),
       };
     });
     runs.push({
@@ -199,6 +206,7 @@ describe('runPageItemsJson', () => {
       expect(runPageItemsJson([withValue(9, odd)], 1, 0)).toBeUndefined();
       expect(runPagePosition(withValue(9, odd))).toBeUndefined();
       if (odd !== '') expect(runPageItemsJson([withValue(10, odd)], 1, 0)).toBeUndefined();
+      if (odd !== '') expect(runPageItemsJson([withValue(20, odd)], 1, 0)).toBeUndefined();
     }
     expect(runPageItemsJson([{ run: `${base.run}\u0001x` }], 1, 0)).toBeUndefined();
   });

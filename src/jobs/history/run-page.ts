@@ -22,13 +22,14 @@ export const PAGE_COLUMNS = sql.raw(`concat_ws(chr(1), r.id, r.status, r.trigger
   extract(epoch from r.started_at), coalesce(extract(epoch from r.completed_at)::text, ''),
   extract(epoch from r.heartbeat_at), coalesce(extract(epoch from r.scheduled_for)::text, ''),
   r.params::text, r.custom::text, coalesce(r.progress::text, ''),
-  to_json(r.job_key), to_json(r.job_name), to_json(r.owner), coalesce(to_json(nullif(r.error, ''))::text, '')) as run`);
+  to_json(r.job_key), to_json(r.job_name), to_json(r.owner), coalesce(to_json(nullif(r.error, ''))::text, ''),
+  coalesce(extract(epoch from r.queued_at)::text, '')) as run`);
 
 export interface RunPageRow {
   run: string;
 }
 
-const PACKED_VALUES = 20;
+const PACKED_VALUES = 21;
 const SEPARATOR = '\u0001';
 const DAY_MS = 86_400_000;
 /** 0001-01-01 and 9999-12-31T23:59:59.999Z: the years `Date#toISOString` writes as `to_char`'s `YYYY` does. */
@@ -102,7 +103,16 @@ function runJson(text: string, nowMs: number): { json: string; running: boolean 
   const completedAt = timeOrNull(values[10]);
   const heartbeat = instantOf(values[11]);
   const scheduledFor = timeOrNull(values[12]);
-  if (!started || completedAt === undefined || !heartbeat || scheduledFor === undefined) return undefined;
+  const queuedAt = timeOrNull(values[20]);
+  if (
+    !started ||
+    completedAt === undefined ||
+    !heartbeat ||
+    scheduledFor === undefined ||
+    queuedAt === undefined
+  ) {
+    return undefined;
+  }
   // Integers, uuids and the check-constrained status and trigger print as JSON.stringify prints them; a
   // running run's duration is measured up to nowMs.
   const running = durationMs === '' && status === 'running';
@@ -117,7 +127,7 @@ function runJson(text: string, nowMs: number): { json: string; running: boolean 
     `,"items_skipped":${skipped},"custom":${canonicalJson(values[14])}}` +
     (error === '' ? '' : `,"error":${error}`) +
     `,"run_id":"${id}","status":"${status}","attempts":${attempts},"job_key":${values[16]}` +
-    `,"trigger":"${trigger}","scheduled_for":${scheduledFor},"params":${canonicalJson(values[13])}` +
+    `,"trigger":"${trigger}","scheduled_for":${scheduledFor},"queued_at":${queuedAt},"params":${canonicalJson(values[13])}` +
     `,"progress":${progress === '' ? 'null' : canonicalJson(progress)}` +
     `,"heartbeat_at":"${isoOf(heartbeat.ms)}","owner":${values[18]}}`;
   return { json, running };

@@ -13,6 +13,8 @@ export interface RunViewRow {
   job_name: string;
   trigger: JobTrigger;
   scheduled_for: string | null;
+  /** When the run began waiting for a `JOBS_MAX_CONCURRENT` slot; null for a run that never queued. */
+  queued_at: string | null;
   status: JobRunStatus;
   attempts: number;
   params: Record<string, unknown>;
@@ -63,6 +65,7 @@ export function toRunView(row: RunViewRow, nowMs: number): JobRunDto {
     job_key: row.job_key,
     trigger: row.trigger,
     scheduled_for: row.scheduled_for,
+    queued_at: row.queued_at,
     params: row.params,
     progress: row.progress,
     heartbeat_at: row.heartbeat_at,
