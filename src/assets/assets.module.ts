@@ -9,6 +9,7 @@ import { PriceGapsService } from './price-gaps.service.js';
 import { RankingsController } from './rankings.controller.js';
 import { AssetsWriteRepository } from './write/assets.write-repository.js';
 import { ContractsWriteRepository } from './write/contracts.write-repository.js';
+import { PricePartitions } from './storage/price-partitions.repository.js';
 import { PricesWriteRepository } from './write/prices.write-repository.js';
 
 const WRITE_REPOSITORIES = [
@@ -17,6 +18,7 @@ const WRITE_REPOSITORIES = [
   ContractsWriteRepository,
   PriceGapsRepository,
   PriceGapsService,
+  PricePartitions,
 ];
 
 /**

@@ -1,6 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
+import { PricePartitions } from './storage/price-partitions.repository.js';
+import { refreshRollups } from './storage/price-rollups.js';
 
 const SOURCE = 'coingecko';
 
@@ -32,7 +34,10 @@ const BATCH = 10_000;
  */
 @Injectable()
 export class PriceGapsRepository {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly partitions: PricePartitions,
+  ) {}
 
   private db(): Kysely<unknown> {
     return this.orm.em.fork().getKysely<unknown>();
@@ -96,28 +101,39 @@ export class PriceGapsRepository {
     options: { signal?: AbortSignal } = {},
   ): Promise<number> {
     let inserted = 0;
+    await this.partitions.ensureFor(rows.map((row) => row.timestamp));
     for (let start = 0; start < rows.length; start += BATCH) {
       options.signal?.throwIfAborted();
       const batch = rows.slice(start, start + BATCH);
-      const column = (pick: (row: RepairedPrice) => string | null) => sql.val(batch.map(pick));
-      const { rows: written } = await sql<{ id: string }>`
-        insert into asset_prices
-          (asset_id, timestamp, source, price_usd, market_cap_usd, volume_24h_usd, change_percent_24h)
-        select r.asset_id, r.timestamp, ${SOURCE}, r.price, r.market_cap, r.volume,
-               case when r.price_before is null or r.price_before = 0 then null
-                    else trim_scale(round((r.price - r.price_before) / r.price_before * 100, 8)) end
-          from unnest(
-            ${column((row) => row.assetId)}::uuid[],
-            ${column((row) => row.timestamp.toISOString())}::timestamptz[],
-            ${column((row) => row.priceUsd)}::numeric[],
-            ${column((row) => row.marketCapUsd)}::numeric[],
-            ${column((row) => row.volume24hUsd)}::numeric[],
-            ${column((row) => row.priceDayBefore)}::numeric[]
-          ) as r(asset_id, timestamp, price, market_cap, volume, price_before)
-        on conflict (asset_id, timestamp, source) do nothing
-        returning id::text`.execute(this.db());
-      inserted += written.length;
+      inserted += await this.orm.em.fork().transactional(async (tx) => {
+        const db = tx.getKysely<unknown>();
+        const written = await insertBatch(db, batch);
+        await refreshRollups(db, written);
+        return written.length;
+      });
     }
     return inserted;
   }
+}
+
+/** Inserts the rows that have no row at their natural key yet; returns the keys it inserted (the rollups' buckets). */
+async function insertBatch(db: Kysely<unknown>, batch: readonly RepairedPrice[]) {
+  const column = (pick: (row: RepairedPrice) => string | null) => sql.val(batch.map(pick));
+  const { rows } = await sql<{ asset_id: string; timestamp: Date }>`
+    insert into asset_prices
+      (asset_id, timestamp, source, price_usd, market_cap_usd, volume_24h_usd, change_percent_24h)
+    select r.asset_id, r.timestamp, ${SOURCE}, r.price, r.market_cap, r.volume,
+           case when r.price_before is null or r.price_before = 0 then null
+                else trim_scale(round((r.price - r.price_before) / r.price_before * 100, 8)) end
+      from unnest(
+        ${column((row) => row.assetId)}::uuid[],
+        ${column((row) => row.timestamp.toISOString())}::timestamptz[],
+        ${column((row) => row.priceUsd)}::numeric[],
+        ${column((row) => row.marketCapUsd)}::numeric[],
+        ${column((row) => row.volume24hUsd)}::numeric[],
+        ${column((row) => row.priceDayBefore)}::numeric[]
+      ) as r(asset_id, timestamp, price, market_cap, volume, price_before)
+    on conflict (asset_id, timestamp, source) do nothing
+    returning asset_id, timestamp`.execute(db);
+  return rows.map((row) => ({ assetId: row.asset_id, timestamp: new Date(row.timestamp), source: SOURCE }));
 }

@@ -1,4 +1,8 @@
 import { AssetContractSchema } from '../assets/entities/asset-contract.entity.js';
+import {
+  AssetPriceDailySchema,
+  AssetPriceHourlySchema,
+} from '../assets/entities/asset-price-rollup.entity.js';
 import { AssetPriceSchema } from '../assets/entities/asset-price.entity.js';
 import { AssetRankingSchema } from '../assets/entities/asset-ranking.entity.js';
 import { AssetSchema } from '../assets/entities/asset.entity.js';
@@ -16,6 +20,8 @@ export const ENTITIES = [
   AssetSchema,
   AssetRankingSchema,
   AssetPriceSchema,
+  AssetPriceHourlySchema,
+  AssetPriceDailySchema,
   AssetContractSchema,
   JobRunSchema,
   JobAlertSchema,

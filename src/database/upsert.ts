@@ -27,6 +27,12 @@ export interface UpsertOptions<T> {
   onBatch?: (totals: UpsertCounts) => void;
   /** A job's signal: no further batch is written once it fires (timeout, shutdown). */
   signal?: AbortSignal;
+  /**
+   * The table is partitioned. PostgreSQL refuses system columns such as `xmax` in the RETURNING of a partitioned
+   * table, so inserts are told apart by which keys existed before the statement (a CTE of the same statement,
+   * so the same snapshot). A row a concurrent writer inserts meanwhile is then counted as inserted, not updated.
+   */
+  partitioned?: boolean;
 }
 
 /** What a write repository's caller passes per call: the job's signal and the per-batch totals callback. */
@@ -114,13 +120,26 @@ export async function upsertMany<T extends object>(
     ];
     const current = sql.join(compared.map((name) => sql`${table}.${sql.id(name)}`));
     const incoming = sql.join(compared.map((name) => sql`excluded.${sql.id(name)}`));
-    return sql<Row>`insert into ${table} (${sql.join(columns.map((c) => sql.id(c.name)))})
+    const keyNames = options.conflictOn.map((property) => sql.id(column(property).name));
+    const insert = sql`insert into ${table} (${sql.join(columns.map((c) => sql.id(c.name)))})
       select * from unnest(${sql.join(arrays)})
-      on conflict (${sql.join(options.conflictOn.map((property) => sql.id(column(property).name)))})
+      on conflict (${sql.join(keyNames)})
       do update set ${sql.join(assignments)}
       where (${current}) is distinct from (${incoming})
-      returning ${sql.join(returned.map((c) => sql`${sql.id(c.name)}::text as ${sql.id(c.property)}`))},
-                (xmax = 0) as "__inserted"`;
+      returning ${sql.join(returned.map((c) => sql`${sql.id(c.name)}::text as ${sql.id(c.property)}`))}`;
+    if (!options.partitioned) return sql<Row>`${insert}, (xmax = 0) as "__inserted"`;
+    const keyColumns = options.conflictOn.map(column);
+    const keyArrays = keyColumns.map(
+      (c) => sql`${sql.val(batch.map((row) => toParameter(row[c.property])))}::${sql.raw(c.type)}[]`,
+    );
+    const priorKey = sql.join(keyColumns.map((c) => sql`p.${sql.id(c.name)}::text`));
+    const writtenKey = sql.join(keyColumns.map((c) => sql`w.${sql.id(c.property)}`));
+    return sql<Row>`with prior as (
+        select ${sql.join(keyColumns.map((c) => sql`t.${sql.id(c.name)}`))} from ${table} t
+         where (${sql.join(keyColumns.map((c) => sql`t.${sql.id(c.name)}`))}) in (select * from unnest(${sql.join(keyArrays)}))
+      ), written as (${insert})
+      select w.*, not exists (select 1 from prior p where (${priorKey}) = (${writtenKey})) as "__inserted"
+        from written w`;
   };
 
   for (let offset = 0; offset < rows.length; offset += batchSize) {

@@ -5,6 +5,7 @@ import { buildOpenApiDocument } from '../../src/http/swagger.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TestJwksServer } from '../support/jwks.js';
+import { createPricePartitions } from '../support/price-partitions.js';
 
 const ADMIN_TOKEN = 'e5'.repeat(16);
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -330,6 +331,7 @@ describe('read API over collected data (e2e)', () => {
           ],
         );
       }
+      await createPricePartitions(db, '2026-11-28T00:00:00Z');
       // Two sources at one timestamp: the keyset must order them too.
       for (let minute = 0; minute < 12; minute++) {
         await db.query(

@@ -9,6 +9,7 @@ import { PriceGapsRepository } from '../../src/assets/price-gaps.repository.js';
 import { PriceGapRepairModule } from '../../src/collectors/price-gap-repair/price-gap-repair.module.js';
 import { PriceGapRepairer } from '../../src/collectors/price-gap-repair/price-gap-repairer.service.js';
 import type { Environment } from '../../src/config/environment.js';
+import { createPricePartitions } from '../support/price-partitions.js';
 import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
 import type { JobContext } from '../../src/jobs/job-context.js';
 import { JobRegistry } from '../../src/jobs/job-registry.js';
@@ -85,6 +86,7 @@ describe('price gap repair', () => {
   async function seedHistory(): Promise<void> {
     await db.query(`delete from asset_prices`);
     await db.query(`delete from price_gap_attempts`);
+    await createPricePartitions(db, '2026-05-01T00:00:00Z', '2026-06-30T00:00:00Z');
     await db.query(
       `insert into asset_prices (asset_id, timestamp, source, price_usd, market_cap_usd, volume_24h_usd, change_percent_24h)
        select r.asset_id, t, 'coingecko', 1.5, 1000, 10, 0.5
@@ -165,7 +167,7 @@ describe('price gap repair', () => {
       await punch(id(15), '2026-06-02T00:00:00Z'),
     ];
     const before = await db.query<{ id: string; xmin: string }>(
-      `select id::text, xmin::text from asset_prices`,
+      `select (asset_id, timestamp, source)::text as id, xmin::text from asset_prices`,
     );
 
     const result = await repair();
@@ -211,7 +213,7 @@ describe('price gap repair', () => {
     // No stored row was rewritten; nothing but the holes was added.
     const versions = Object.fromEntries(before.map((row) => [row.id, row.xmin]));
     const after = await db.query<{ id: string; xmin: string }>(
-      `select id::text, xmin::text from asset_prices`,
+      `select (asset_id, timestamp, source)::text as id, xmin::text from asset_prices`,
     );
     expect(changedKeys(versions, Object.fromEntries(after.map((row) => [row.id, row.xmin])))).toHaveLength(
       17,

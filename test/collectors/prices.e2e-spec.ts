@@ -57,7 +57,7 @@ describe('price collection', () => {
   });
 
   it('a retry of the same slot writes the same rows: nothing created, nothing rewritten', async () => {
-    const before = await h.versions('asset_prices', 'id');
+    const before = await h.versions('asset_prices', '(asset_id, timestamp, source)');
     const metrics = await h.collect('price_collection', new Date(slot.getTime() + 42_000), { limit: 590 });
     expect(metrics).toMatchObject({
       items_created: 0,
@@ -65,16 +65,20 @@ describe('price collection', () => {
       items_skipped: 600,
       custom: { prices_stored: 0, prices_unchanged: 600 },
     });
-    expect(changedKeys(before, await h.versions('asset_prices', 'id'))).toEqual([]);
+    expect(changedKeys(before, await h.versions('asset_prices', '(asset_id, timestamp, source)'))).toEqual(
+      [],
+    );
   });
 
   it('changed prices in the same slot update exactly those rows; a new slot adds new rows', async () => {
-    const before = await h.versions('asset_prices', 'id');
+    const before = await h.versions('asset_prices', '(asset_id, timestamp, source)');
     h.fake.setPrice('coin-00003', 999.5);
     h.fake.setPrice('coin-00004', '1.2e-9');
     const metrics = await h.collect('price_collection', slot, { limit: 590 });
     expect(metrics).toMatchObject({ items_created: 0, items_updated: 2, items_skipped: 598 });
-    expect(changedKeys(before, await h.versions('asset_prices', 'id'))).toHaveLength(2);
+    expect(
+      changedKeys(before, await h.versions('asset_prices', '(asset_id, timestamp, source)')),
+    ).toHaveLength(2);
     const [row] = await h.db.query(
       `select p.price_usd::text from asset_prices p join assets a on a.id = p.asset_id
         where a.coingecko_id = 'coin-00004' and p.timestamp = $1`,

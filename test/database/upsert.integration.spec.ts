@@ -142,6 +142,10 @@ describe('upsertMany', () => {
     const { rows } = await upsertAssets([asset('bitcoin')]);
     const assetId = String(rows[0].id);
     const timestamp = new Date('2026-01-01T00:15:00Z');
+    // Written here without PricesWriteRepository, which creates a month's partition before it writes.
+    await db.query(
+      `create table if not exists asset_prices_p202601 partition of asset_prices for values from ('2026-01-01Z') to ('2026-02-01Z')`,
+    );
     const price = {
       asset: assetId,
       timestamp,
@@ -156,7 +160,8 @@ describe('upsertMany', () => {
       compare: ['priceUsd', 'volume24hUsd', 'marketCapUsd', 'changePercent24h'] as (
         'priceUsd' | 'volume24hUsd' | 'marketCapUsd' | 'changePercent24h'
       )[],
-      returning: ['id'] as 'id'[],
+      returning: ['createdAt'] as 'createdAt'[],
+      partitioned: true,
     };
     expect(await upsertMany(orm.em.fork(), AssetPriceSchema, [price], options)).toMatchObject({
       inserted: 1,

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { SqlRepository } from '../../database/sql-repository.js';
 import { upsertMany, type UpsertCounts, type WriteOptions } from '../../database/upsert.js';
 import { AssetPriceSchema } from '../entities/asset-price.entity.js';
 import { COINGECKO_SOURCE } from '../latest-snapshot.js';
+import { PricePartitions } from '../storage/price-partitions.repository.js';
+import { refreshRollups } from '../storage/price-rollups.js';
 
 /** One CoinGecko price observation; amounts are decimal text, as CoinGecko sent them. */
 export interface PriceRow {
@@ -14,15 +17,37 @@ export interface PriceRow {
   changePercent24h: string | null;
 }
 
-/** The write side of `asset_prices`: natural key `(asset_id, timestamp, source)`. */
+/**
+ * The write side of `asset_prices`: natural key `(asset_id, timestamp, source)`. The raw rows and the rollup
+ * buckets they fall in are written in one transaction, after the months' partitions are made sure to exist.
+ */
 @Injectable()
 export class PricesWriteRepository extends SqlRepository {
-  upsertPrices(rows: readonly PriceRow[], options: WriteOptions = {}): Promise<UpsertCounts> {
+  constructor(
+    orm: MikroORM,
+    private readonly partitions: PricePartitions,
+  ) {
+    super(orm);
+  }
+
+  async upsertPrices(rows: readonly PriceRow[], options: WriteOptions = {}): Promise<UpsertCounts> {
+    if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+    await this.partitions.ensureFor(rows.map((row) => row.timestamp));
     const price = ({ assetId, ...row }: PriceRow) => ({ ...row, asset: assetId, source: COINGECKO_SOURCE });
-    return upsertMany(this.em(), AssetPriceSchema, rows.map(price), {
-      ...options,
-      conflictOn: ['asset', 'timestamp', 'source'],
-      compare: ['priceUsd', 'volume24hUsd', 'marketCapUsd', 'changePercent24h'],
+    return this.em().transactional(async (tx) => {
+      const counts = await upsertMany(tx, AssetPriceSchema, rows.map(price), {
+        ...options,
+        conflictOn: ['asset', 'timestamp', 'source'],
+        compare: ['priceUsd', 'volume24hUsd', 'marketCapUsd', 'changePercent24h'],
+        partitioned: true,
+      });
+      const keys = rows.map((row) => ({
+        assetId: row.assetId,
+        timestamp: row.timestamp,
+        source: COINGECKO_SOURCE,
+      }));
+      await refreshRollups(tx.getKysely<unknown>(), keys);
+      return counts;
     });
   }
 }
