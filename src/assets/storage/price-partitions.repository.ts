@@ -75,7 +75,7 @@ export class PricePartitions extends SqlRepository {
              (select count(*)::int from days x left join asset_prices_daily r
                  on r.asset_id = x.asset_id and r.bucket = x.bucket and r.source = x.source
                where r.points is distinct from x.n) as "missingDaily"`.execute(this.db());
-    return rows[0]!;
+    return rows[0];
   }
 
   /**

@@ -28,7 +28,7 @@ const UPSERT_ROLLUP = sql`on conflict (asset_id, bucket, source) do update
  */
 export async function refreshRollups(db: Kysely<unknown>, keys: readonly PriceKey[]): Promise<void> {
   if (keys.length === 0) return;
-  let first = keys[0]!.timestamp.getTime();
+  let first = keys[0].timestamp.getTime();
   let last = first;
   for (const key of keys) {
     const at = key.timestamp.getTime();
