@@ -43,7 +43,7 @@ function scanned(): OpenAPIObject {
             },
             '500': {
               description: 'The run failed.',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/JobResultDto' } } },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/FailedRunError' } } },
             },
             '503': { description: 'Shutting down.' },
           },
@@ -88,8 +88,9 @@ describe('completeDocument', () => {
     expect(trigger['503']).toHaveProperty(['headers', 'Retry-After']);
     expect(JSON.stringify(trigger['409'])).toContain('#/components/schemas/RunConflictError');
     expect(trigger['409']?.description).toBe('Conflict.');
-    // A known failure answers the route's own body, an unexpected one the error body.
-    expect(JSON.stringify(trigger['500'])).toMatch(/anyOf.*JobResultDto.*ErrorBody/);
+    // A failed run answers the error body with its JobResult, an unexpected failure the plain error body.
+    expect(JSON.stringify(trigger['500'])).toMatch(/anyOf.*FailedRunError.*ErrorBody/);
+    expect(JSON.stringify(trigger['500'])).toContain('Unexpected failure');
   });
 
   it('marks public routes security: [], fills the job filter from the registry and declares the used tags', () => {
@@ -99,8 +100,11 @@ describe('completeDocument', () => {
     expect(job?.schema.enum).toEqual(OPTIONS.jobKeys);
     expect(document.tags).toEqual([{ name: 'health' }, { name: 'jobs', description: 'Jobs.' }]);
     expect(Object.keys(document.components?.schemas ?? {})).toEqual(
-      expect.arrayContaining(['ErrorBody', 'RunConflictError', 'ReadinessError']),
+      expect.arrayContaining(['ErrorBody', 'RunConflictError', 'ReadinessError', 'FailedRunError']),
     );
+    expect(document.components?.schemas?.FailedRunError).toMatchObject({
+      allOf: [{ $ref: '#/components/schemas/ErrorBody' }, { $ref: '#/components/schemas/JobResultDto' }],
+    });
   });
 
   it('refuses two operations with one operationId (a generated client would lose one)', () => {

@@ -132,11 +132,12 @@ function addHttpLayerStatuses(operation: Operation, bodyLimit: string): void {
     );
   } else {
     const media = existing.content?.['application/json'];
-    if (media?.schema && !isErrorSchema(media.schema)) {
-      // The route answers its own body on a known failure (a failed run's JobResult), and the filter's
-      // error body on an unexpected one.
+    if (media?.schema && media.schema.$ref !== schemaRef(ERROR_BODY).$ref) {
+      // The route answers its own body on a known failure (a failed run's FailedRunError), and the filter's
+      // plain error body on an unexpected one.
       media.schema = { anyOf: [media.schema, schemaRef(ERROR_BODY)] };
-      existing.description += ' An unexpected failure answers the error body instead.';
+      media.examples = { ...media.examples, ...exampleMap([unexpected]) };
+      existing.description += ' An unexpected failure answers the plain error body instead.';
     }
   }
   if ((operation.security ?? []).some((requirement) => BEARER_AUTH in requirement)) {
@@ -149,10 +150,6 @@ function addHttpLayerStatuses(operation: Operation, bodyLimit: string): void {
       { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
     );
   }
-}
-
-function isErrorSchema(schema: Json): boolean {
-  return Object.keys(ERROR_SCHEMAS).some((name) => schema.$ref === schemaRef(name).$ref);
 }
 
 function errorResponse(description: string, examples: readonly ErrorExample[]): ResponseObject {

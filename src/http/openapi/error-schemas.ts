@@ -9,8 +9,13 @@ import { STATUS_CODES } from 'node:http';
 export const ERROR_BODY = 'ErrorBody';
 export const RUN_CONFLICT_ERROR = 'RunConflictError';
 export const READINESS_ERROR = 'ReadinessError';
+/** A trigger's 500/502 when the run failed: the error body and the run's JobResult in one object. */
+export const FAILED_RUN_ERROR = 'FailedRunError';
+/** The component Swagger generates from `JobResultDto`, which `FailedRunError` extends. */
+export const JOB_RESULT_SCHEMA = 'JobResultDto';
 
-export type ErrorSchemaName = typeof ERROR_BODY | typeof RUN_CONFLICT_ERROR | typeof READINESS_ERROR;
+export type ErrorSchemaName =
+  typeof ERROR_BODY | typeof RUN_CONFLICT_ERROR | typeof READINESS_ERROR | typeof FAILED_RUN_ERROR;
 
 export const schemaRef = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 
@@ -31,7 +36,12 @@ export const ERROR_SCHEMAS: Record<ErrorSchemaName | 'HealthCheck', Record<strin
     required: ['statusCode', 'error', 'message'],
     properties: {
       statusCode: { type: 'integer', minimum: 400, maximum: 599, description: 'The HTTP status again.' },
-      error: { type: 'string', description: 'The HTTP reason phrase, e.g. `Bad Request`.' },
+      error: {
+        type: 'string',
+        description:
+          "The HTTP reason phrase, e.g. `Bad Request`; in a failed run's answer (`FailedRunError`), " +
+          "the run's error, as in its JobResult.",
+      },
       message: {
         type: 'string',
         description: 'What is wrong, in words a caller can act on; several problems are separated by `; `.',
@@ -77,6 +87,12 @@ export const ERROR_SCHEMAS: Record<ErrorSchemaName | 'HealthCheck', Record<strin
         properties: { checks: { type: 'object', additionalProperties: schemaRef('HealthCheck') } },
       },
     ],
+  },
+  [FAILED_RUN_ERROR]: {
+    description:
+      "A trigger's 500 or 502 when the run failed: every field of its JobResult, plus `statusCode` and `message` " +
+      "(the run's error, also in `error`), so it reads as the error body and as the JobResult alike.",
+    allOf: [schemaRef(ERROR_BODY), schemaRef(JOB_RESULT_SCHEMA)],
   },
   HealthCheck: HEALTH_CHECK,
 };

@@ -13,15 +13,7 @@ import {
   ServiceUnavailableException,
   type Type,
 } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadGatewayResponse,
-  ApiBody,
-  ApiInternalServerErrorResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiAuth } from '../../auth/api-auth.decorator.js';
 import { CurrentPrincipal } from '../../auth/current-principal.decorator.js';
@@ -29,11 +21,14 @@ import type { Principal } from '../../auth/principal.types.js';
 import { RequireAdmin } from '../../auth/require-admin.decorator.js';
 import { TriggerThrottle } from '../../auth/trigger-throttle.decorator.js';
 import { API_PREFIX } from '../../http/api-prefix.js';
+import type { ErrorBody } from '../../http/http-exception.filter.js';
 import {
   ApiErrorResponse,
   detailOf,
   errorExample,
+  FAILED_RUN_ERROR,
   RUN_CONFLICT_ERROR,
+  type ErrorExample,
 } from '../../http/openapi/error-schemas.js';
 import { JobResultDto, TriggerAcceptedDto } from '../dto/job-views.dto.js';
 import { TriggerQuery } from '../dto/list-runs.query.js';
@@ -44,6 +39,30 @@ import { JobRunnerService } from '../job-runner.service.js';
 import { pascalCase, triggerBodyFor, triggerExamples, type TriggerBody } from './trigger-body.js';
 
 const EXAMPLE_RUN_ID = '0b8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10';
+
+/** A failed run's answer: the shared error body and every field of the JobResult (`error` is the run's error). */
+export type FailedRunBody = JobResult & ErrorBody;
+
+export function failedRunBody(statusCode: number, result: JobResult): FailedRunBody {
+  const message = result.error ?? `run ${result.run_id} ended ${result.status}`;
+  return { statusCode, message, ...result, error: message };
+}
+
+function failedRunExample(summary: string, statusCode: number, jobName: string, error: string): ErrorExample {
+  const value = failedRunBody(statusCode, {
+    success: false,
+    job_name: jobName,
+    duration_ms: 5432,
+    started_at: '2026-11-28T00:00:00.012Z',
+    completed_at: '2026-11-28T00:00:05.444Z',
+    metrics: { items_processed: 250, items_created: 0, items_updated: 250, items_skipped: 0, custom: {} },
+    error,
+    run_id: EXAMPLE_RUN_ID,
+    status: 'failed',
+    attempts: 1,
+  });
+  return { summary, value };
+}
 
 /** What every trigger route does once its body is valid: start a manual run and answer per the contract. */
 @Injectable()
@@ -58,7 +77,7 @@ export class JobTriggers {
     query: TriggerQuery,
     principal: Principal,
     response: Response,
-  ): Promise<JobResult | TriggerAcceptedDto> {
+  ): Promise<JobResult | FailedRunBody | TriggerAcceptedDto> {
     let outcome;
     try {
       const params = body.limit === undefined ? {} : { limit: body.limit };
@@ -85,12 +104,11 @@ export class JobTriggers {
       return { run_id: runId, status_url: `/${API_PREFIX}/jobs/runs/${runId}` };
     }
     const result = await outcome.completion;
-    if (!result.success) {
-      response.status(
-        result.failure?.kind === 'upstream' ? HttpStatus.BAD_GATEWAY : HttpStatus.INTERNAL_SERVER_ERROR,
-      );
-    }
-    return withoutFailure(result);
+    if (result.success) return withoutFailure(result);
+    const statusCode =
+      result.failure?.kind === 'upstream' ? HttpStatus.BAD_GATEWAY : HttpStatus.INTERNAL_SERVER_ERROR;
+    response.status(statusCode);
+    return failedRunBody(statusCode, withoutFailure(result));
   }
 }
 
@@ -114,7 +132,7 @@ function TriggerRoute(definition: JobDefinition, body: Type): MethodDecorator {
     }),
     ApiOkResponse({ type: JobResultDto, description: 'The run succeeded' }),
     ApiAcceptedResponse({ type: TriggerAcceptedDto, description: '`wait=false`: the run started' }),
-    // 413, 415, 500 and the JWKS-down 503 are added to every route by the document's completion.
+    // 413, 415, the unexpected 500 and the JWKS-down 503 are added to every route by the document's completion.
     ApiErrorResponse({
       status: 400,
       description: 'The body or a query parameter is invalid; `message` says which and why. Nothing was run.',
@@ -139,13 +157,28 @@ function TriggerRoute(definition: JobDefinition, body: Type): MethodDecorator {
         }),
       ],
     }),
-    ApiBadGatewayResponse({
-      type: JobResultDto,
-      description: 'The run failed because CoinGecko failed (body: its JobResult)',
+    ApiErrorResponse({
+      status: 502,
+      schema: FAILED_RUN_ERROR,
+      description:
+        "The run failed because CoinGecko failed: the error body (`message` is the run's error) with every field " +
+        'of its JobResult.',
+      examples: [
+        failedRunExample(
+          'CoinGecko failed',
+          502,
+          definition.key,
+          'CoinGecko server error (503) on /coins/markets after 5 attempts',
+        ),
+      ],
     }),
-    ApiInternalServerErrorResponse({
-      type: JobResultDto,
-      description: 'The run failed for another reason (body: its JobResult)',
+    ApiErrorResponse({
+      status: 500,
+      schema: FAILED_RUN_ERROR,
+      description:
+        "The run failed for another reason (timeout, database, bug): the error body (`message` is the run's " +
+        'error) with every field of its JobResult.',
+      examples: [failedRunExample('Run timed out', 500, definition.key, 'timed out after 300000 ms')],
     }),
     ApiErrorResponse({
       status: 503,
@@ -177,7 +210,7 @@ export function triggerControllerFor(definition: JobDefinition): Type {
       @Query() query: TriggerQuery,
       @CurrentPrincipal() principal: Principal,
       @Res({ passthrough: true }) response: Response,
-    ): Promise<JobResult | TriggerAcceptedDto> {
+    ): Promise<JobResult | FailedRunBody | TriggerAcceptedDto> {
       return this.triggers.trigger(definition, value, query, principal, response);
     }
   }
