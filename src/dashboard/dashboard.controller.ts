@@ -2,8 +2,8 @@ import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Public } from '../auth/public.decorator.js';
 
@@ -14,15 +14,17 @@ import { Public } from '../auth/public.decorator.js';
  */
 export const DASHBOARD_ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 
-/**
- * The only files served, with their content types. A fixed allow-list rather than a static-file middleware:
- * a request never turns into a file-system path, so `../` in any encoding cannot reach anything else.
- */
+/** What may be served, by file type: the page, its stylesheet and its ES modules (nosniff needs the type). */
 const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
-  ['index.html', 'text/html; charset=utf-8'],
-  ['dashboard.js', 'text/javascript; charset=utf-8'],
-  ['dashboard.css', 'text/css; charset=utf-8'],
+  ['.html', 'text/html; charset=utf-8'],
+  ['.js', 'text/javascript; charset=utf-8'],
+  ['.css', 'text/css; charset=utf-8'],
 ]);
+const ASSET_NAME = /^[a-z][a-z0-9-]*(\.html|\.js|\.css)$/;
+/** The files the page loads by name: a build that lost one fails at start-up, not on first visit. */
+const ENTRY_FILES = ['index.html', 'dashboard.js', 'dashboard.css'];
+/** A module's static imports (`from './jobs.js'`): each must be one of the served files. */
+const RELATIVE_IMPORT = /\bfrom\s+'\.\/([^']+)'/g;
 
 interface Asset {
   body: Buffer;
@@ -30,22 +32,37 @@ interface Asset {
   etag: string;
 }
 
-function loadAssets(dir: string): Map<string, Asset> {
-  const assets = new Map<string, Asset>();
-  for (const [name, contentType] of CONTENT_TYPES) {
-    let body: Buffer;
-    try {
-      body = readFileSync(join(dir, name));
-    } catch (error) {
-      throw new Error(
-        `Dashboard asset ${name} cannot be read from ${dir}; a build must copy src/dashboard/assets ` +
-          '(compilerOptions.assets in nest-cli.json)',
-        { cause: error },
-      );
-    }
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-    assets.set(name, { body, contentType, etag });
+/**
+ * Every page, stylesheet and module of the folder, read once into memory. The allow-list is what was read
+ * here rather than a static-file middleware: a request never turns into a file-system path, so `../` in any
+ * encoding cannot reach anything else.
+ */
+export function loadDashboardAssets(dir: string = DASHBOARD_ASSETS_DIR): Map<string, Asset> {
+  const missing = (what: string, cause?: unknown) =>
+    new Error(
+      `Dashboard asset ${what} cannot be read from ${dir}; a build must copy src/dashboard/assets ` +
+        '(compilerOptions.assets in nest-cli.json)',
+      { cause },
+    );
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => ASSET_NAME.test(name));
+  } catch (error) {
+    throw missing(ENTRY_FILES.join(', '), error);
   }
+  const assets = new Map<string, Asset>();
+  for (const name of names) {
+    const body = readFileSync(join(dir, name));
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    assets.set(name, { body, contentType: CONTENT_TYPES.get(extname(name))!, etag });
+  }
+  const imported = [...assets]
+    .filter(([name]) => name.endsWith('.js'))
+    .flatMap(([, asset]) =>
+      [...asset.body.toString('utf8').matchAll(RELATIVE_IMPORT)].map((match) => match[1]),
+    );
+  const absent = [...new Set([...ENTRY_FILES, ...imported])].filter((name) => !assets.has(name));
+  if (absent.length > 0) throw missing(absent.join(', '));
   return assets;
 }
 
@@ -58,8 +75,8 @@ function loadAssets(dir: string): Map<string, Asset> {
 @Public()
 @Controller('dashboard')
 export class DashboardController {
-  /** Read once at start-up (three small files): a build that lost them fails at once, not on first visit. */
-  private readonly assets = loadAssets(DASHBOARD_ASSETS_DIR);
+  /** Read once at start-up (a few small files): a build that lost one fails at once, not on first visit. */
+  private readonly assets = loadDashboardAssets();
 
   @Get()
   page(@Res() response: Response): void {

@@ -483,6 +483,55 @@ describe.skipIf(!HAS_CHROMIUM)(
     );
 
     it(
+      'shows when a run waited for a free slot (queued_at) in its detail, and no such row for one that did not',
+      async () => {
+        const runId = '4a1c7e2b-9d3f-4b6a-8e5d-2c7f9a1b3e40';
+        const queuedAt = '2026-12-07T10:00:01.000Z';
+        const base = {
+          run_id: runId,
+          job_key: 'price_collection',
+          job_name: 'price_collection(limit=100)',
+          trigger: 'schedule',
+          status: 'succeeded',
+          params: { limit: 100 },
+          attempts: 1,
+          owner: 'replica-a:1:abc',
+          scheduled_for: '2026-12-07T10:00:00.000Z',
+          started_at: '2026-12-07T10:00:42.000Z',
+          completed_at: '2026-12-07T10:00:46.000Z',
+          heartbeat_at: '2026-12-07T10:00:46.000Z',
+          duration_ms: 4000,
+          error: null,
+          progress: null,
+          metrics: {
+            items_processed: 100,
+            items_created: 0,
+            items_updated: 100,
+            items_skipped: 0,
+            custom: {},
+          },
+        };
+        let answer: Record<string, unknown> = { ...base, queued_at: queuedAt };
+        await page.route(`**/api/v1/jobs/runs/${runId}`, (route) => route.fulfill({ json: answer }));
+        await signIn();
+        await page.goto(`${running.baseUrl}/dashboard#/runs/${runId}`);
+        const facts = page.locator('#view-run dl.detail');
+        await facts.waitFor();
+        const text = await facts.innerText();
+        expect(text).toContain('Queued (UTC)\n2026-12-07 10:00:01');
+        expect(text.indexOf('Queued (UTC)')).toBeLessThan(text.indexOf('Started (UTC)'));
+        expect(await facts.locator(`time[datetime="${queuedAt}"]`).count()).toBe(1);
+
+        answer = { ...base, queued_at: null };
+        await page.getByRole('button', { name: 'Refresh now' }).click();
+        await expect.poll(() => facts.innerText()).not.toContain('Queued');
+        expect(await facts.innerText()).toContain('Started (UTC)');
+        expect(unexpectedProblems()).toEqual([]);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       'keeps the token in this tab’s sessionStorage only, out of the URL and localStorage',
       async () => {
         await signIn();

@@ -1,13 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_ASSETS_DIR } from '../../src/dashboard/dashboard.controller.js';
+import { DASHBOARD_ASSETS_DIR, loadDashboardAssets } from '../../src/dashboard/dashboard.controller.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const TOKEN = 'dashboard-test-token-0123456789abcdef';
 const ROOT = join(import.meta.dirname, '..', '..');
+/** The page's ES modules: the entry and every module it imports, each served as it is (no bundler). */
+const MODULES = readdirSync(DASHBOARD_ASSETS_DIR).filter((name) => name.endsWith('.js'));
 
 /**
  * A GET sent exactly as written: fetch would resolve `../` in the path before sending, and adds
@@ -83,6 +86,10 @@ describe('GET /dashboard', () => {
   it.each([
     ['dashboard.js', 'text/javascript; charset=utf-8'],
     ['dashboard.css', 'text/css; charset=utf-8'],
+    ...MODULES.filter((name) => name !== 'dashboard.js').map((name) => [
+      name,
+      'text/javascript; charset=utf-8',
+    ]),
   ])('serves %s as %s, byte for byte, revalidated through its ETag', async (name, type) => {
     const response = await get(`/dashboard/${name}`);
     expect(response.status).toBe(200);
@@ -94,6 +101,35 @@ describe('GET /dashboard', () => {
     const again = await rawGet(running.baseUrl, `/dashboard/${name}`, { 'if-none-match': etag ?? '' });
     expect(again.status).toBe(304);
     expect(again.body).toBe('');
+  });
+
+  it('is split into ES modules by view, each under 300 lines, importing only served files', () => {
+    for (const name of ['api.js', 'jobs.js', 'runs.js', 'run-detail.js', 'charts.js', 'format.js'])
+      expect(MODULES).toContain(name);
+    for (const name of MODULES) {
+      const source = readFileSync(join(DASHBOARD_ASSETS_DIR, name), 'utf8');
+      expect(source.split('\n').length, name).toBeLessThanOrEqual(300);
+      for (const [, target] of source.matchAll(/\bimport\b[^'"]*?\bfrom\s+['"]([^'"]+)['"]/g))
+        expect(MODULES, `${name} imports ${target}`).toContain(target.replace(/^\.\//, ''));
+    }
+  });
+
+  it('refuses to start when a module the page imports is missing (a build that lost it)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dashboard-assets-'));
+    try {
+      for (const name of ['index.html', 'dashboard.css']) writeFileSync(join(dir, name), '');
+      writeFileSync(join(dir, 'dashboard.js'), "import { call } from './api.js';\n");
+      expect(() => loadDashboardAssets(dir)).toThrow(/Dashboard asset api\.js cannot be read from /);
+      writeFileSync(join(dir, 'api.js'), 'export const call = () => {};\n');
+      expect([...loadDashboardAssets(dir).keys()].sort()).toEqual([
+        'api.js',
+        'dashboard.css',
+        'dashboard.js',
+        'index.html',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers 404 JSON for an unknown asset', async () => {
