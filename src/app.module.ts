@@ -16,6 +16,7 @@ import { JobsModule } from './jobs/jobs.module.js';
 import { HealthModule } from './observability/health/health.module.js';
 import { LoggingModule, type LogStream } from './observability/logging/logging.module.js';
 import { JobRunsRetentionModule } from './maintenance/job-runs-retention/job-runs-retention.module.js';
+import { PriceStorageMaintenanceModule } from './maintenance/price-storage-maintenance/price-storage-maintenance.module.js';
 import { MetricsModule } from './observability/metrics/metrics.module.js';
 import { AlertingModule } from './observability/alerting/alerting.module.js';
 
@@ -29,6 +30,7 @@ export const JOB_MODULES: readonly Type[] = [
   ContractAddressesModule,
   PriceGapRepairModule,
   JobRunsRetentionModule,
+  PriceStorageMaintenanceModule,
 ];
 
 export interface AppModuleOptions {

@@ -9,6 +9,7 @@ import { PriceGapsService } from './price-gaps.service.js';
 import { RankingsController } from './rankings.controller.js';
 import { AssetsWriteRepository } from './write/assets.write-repository.js';
 import { ContractsWriteRepository } from './write/contracts.write-repository.js';
+import { PricePartitionsAhead } from './storage/price-partitions-ahead.js';
 import { PricePartitions } from './storage/price-partitions.repository.js';
 import { PricesWriteRepository } from './write/prices.write-repository.js';
 
@@ -29,7 +30,7 @@ const WRITE_REPOSITORIES = [
   // JobsModule for the jobs' clock: price_gaps_24h counts the slots expected up to its "now".
   imports: [JobsModule],
   controllers: [AssetsController, RankingsController, ContractsController],
-  providers: [AssetsService, AssetsRepository, ...WRITE_REPOSITORIES],
+  providers: [AssetsService, AssetsRepository, PricePartitionsAhead, ...WRITE_REPOSITORIES],
   exports: WRITE_REPOSITORIES,
 })
 export class AssetsModule {}

@@ -11,6 +11,9 @@ export interface PriceMonth {
   to: Date;
 }
 
+/** Partitions kept ahead of the writes: the current month and the next two. */
+export const MONTHS_AHEAD = 3;
+
 const PARTITION_NAME = /^asset_prices_p(\d{4})(\d{2})$/;
 
 /** The month holding `at`. */
