@@ -105,7 +105,7 @@ describe('price_storage_maintenance', () => {
     // A backfill of last summer, three writers at once; and a clock far ahead.
     await Promise.all(
       [0, 1, 2].map((k) =>
-        writer.upsertPrices(slots([assets[k]!], '2026-07-31T23:00:00Z', '2026-08-01T01:00:00Z')),
+        writer.upsertPrices(slots([assets[k]], '2026-07-31T23:00:00Z', '2026-08-01T01:00:00Z')),
       ),
     );
     await writer.upsertPrices(slots(assets, '2031-01-01T00:00:00Z', '2031-01-01T00:30:00Z'));
