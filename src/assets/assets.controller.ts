@@ -36,13 +36,13 @@ import { PriceHistoryQueryDto } from './dto/price-history-query.dto.js';
 import { UpdateAssetDto } from './dto/update-asset.dto.js';
 
 /** `:id` must be a UUID: anything else is a 400 naming the parameter, not a database error. */
-const AssetId = (): ParameterDecorator =>
+export const AssetId = (): ParameterDecorator =>
   Param(
     'id',
     new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException(INVALID_ASSET_ID.message) }),
   );
 
-const ApiAssetId = (): MethodDecorator =>
+export const ApiAssetId = (): MethodDecorator =>
   ApiParam({
     name: 'id',
     description: 'The asset’s id (`id` in the asset lists).',
@@ -77,7 +77,8 @@ export class AssetsController {
     operationId: 'getAsset',
     summary: 'One asset with its contracts, latest ranking and latest price',
     description:
-      'The asset by id, with its token contracts, its latest ranking and its latest price (null when none).',
+      'The asset by id, with its token contracts, its latest ranking, its latest price (null when none) and the span ' +
+      'of its price history (`history`).',
   })
   @ApiAssetId()
   @ApiOkResponse({ type: AssetDetailDto, description: 'The asset.' })

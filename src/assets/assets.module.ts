@@ -6,6 +6,10 @@ import { AssetsService } from './assets.service.js';
 import { ContractsController } from './contracts.controller.js';
 import { PriceGapsRepository } from './price-gaps.repository.js';
 import { PriceGapsService } from './price-gaps.service.js';
+import { PriceReadsRepository } from './prices/price-reads.repository.js';
+import { PriceReadsService } from './prices/price-reads.service.js';
+import { PriceSeriesController } from './prices/price-series.controller.js';
+import { PricesAtController } from './prices/prices-at.controller.js';
 import { RankingsController } from './rankings.controller.js';
 import { AssetsWriteRepository } from './write/assets.write-repository.js';
 import { ContractsWriteRepository } from './write/contracts.write-repository.js';
@@ -23,14 +27,28 @@ const WRITE_REPOSITORIES = [
 ];
 
 /**
- * The read API over collected data (`/assets`, `/rankings`, `/contracts`) and `PATCH /assets/{id}`,
+ * The read API over collected data (`/assets`, `/assets/{id}/prices/series`, `/prices/at`, `/rankings`, `/contracts`)
+ * and `PATCH /assets/{id}`,
  * and the write repositories the collectors store it with.
  */
 @Module({
   // JobsModule for the jobs' clock: price_gaps_24h counts the slots expected up to its "now".
   imports: [JobsModule],
-  controllers: [AssetsController, RankingsController, ContractsController],
-  providers: [AssetsService, AssetsRepository, PricePartitionsAhead, ...WRITE_REPOSITORIES],
+  controllers: [
+    AssetsController,
+    RankingsController,
+    ContractsController,
+    PriceSeriesController,
+    PricesAtController,
+  ],
+  providers: [
+    AssetsService,
+    AssetsRepository,
+    PriceReadsRepository,
+    PriceReadsService,
+    PricePartitionsAhead,
+    ...WRITE_REPOSITORIES,
+  ],
   exports: WRITE_REPOSITORIES,
 })
 export class AssetsModule {}

@@ -8,6 +8,7 @@ import type { PriceHistoryQueryDto } from './dto/price-history-query.dto.js';
 import type { RankingsQueryDto } from './dto/rankings-query.dto.js';
 import { assetCursor, contractCursor, rankingCursor } from './page-cursor.js';
 import type { PriceGapsService } from './price-gaps.service.js';
+import type { PriceReadsRepository } from './prices/price-reads.repository.js';
 
 const ASSET_ID = '3f0c8d52-4f3e-4a8e-9a55-2f1b3c4d5e6f';
 const ASSET: AssetDto = {
@@ -42,7 +43,14 @@ function fakeRepository(overrides: Partial<Record<keyof AssetsRepository, unknow
     ...overrides,
   };
   const gaps = { recentHoles: vi.fn().mockResolvedValue(0) } as unknown as PriceGapsService;
-  return { repository, service: new AssetsService(repository as unknown as AssetsRepository, gaps) };
+  const history = { first_at: null, last_at: null, raw_from: null };
+  const priceReads = {
+    historyBounds: vi.fn().mockResolvedValue(history),
+  } as unknown as PriceReadsRepository;
+  return {
+    repository,
+    service: new AssetsService(repository as unknown as AssetsRepository, gaps, priceReads),
+  };
 }
 
 const rankingsQuery = (query: Partial<RankingsQueryDto>): RankingsQueryDto => ({ limit: 100, ...query });

@@ -13,6 +13,7 @@ import type { RankingsQueryDto } from './dto/rankings-query.dto.js';
 import { parseIsoTimestamp } from './iso-time.js';
 import { assetCursor, contractCursor, priceCursor, rankingCursor } from './page-cursor.js';
 import { PriceGapsService } from './price-gaps.service.js';
+import { PriceReadsRepository } from './prices/price-reads.repository.js';
 
 export const INVALID_CURSOR = 'cursor is not valid';
 
@@ -34,6 +35,7 @@ export class AssetsService {
   constructor(
     private readonly repository: AssetsRepository,
     private readonly gaps: PriceGapsService,
+    private readonly priceReads: PriceReadsRepository,
   ) {}
 
   async list(query: ListAssetsQueryDto): Promise<AssetPageDto> {
@@ -49,11 +51,12 @@ export class AssetsService {
   async get(id: string): Promise<AssetDetailDto> {
     const asset = await this.repository.findAsset(id);
     if (!asset) throw notFound(id);
-    const [contracts, ranking, price, gaps] = await Promise.all([
+    const [contracts, ranking, price, gaps, history] = await Promise.all([
       this.repository.contractsOf(id),
       this.repository.latestRankingOf(id),
       this.repository.latestPriceOf(id),
       this.gaps.recentHoles(id),
+      this.priceReads.historyBounds(id),
     ]);
     return {
       ...asset,
@@ -61,6 +64,7 @@ export class AssetsService {
       latest_ranking: ranking ?? null,
       latest_price: price ?? null,
       price_gaps_24h: gaps,
+      history,
     };
   }
 

@@ -77,7 +77,13 @@ describe('every route is authenticated', () => {
   const call = (route: Route, authorization?: string): Promise<Response> => {
     const path = route.path.replace('{id}', UNKNOWN_ID);
     const trigger = route.method === 'POST' && /^\/api\/v1\/jobs\/[a-z0-9-]+$/.test(path);
-    const query = trigger ? '?wait=false' : path === '/api/v1/contracts' ? '?chain=ethereum' : '';
+    const query = trigger
+      ? '?wait=false'
+      : path === '/api/v1/contracts'
+        ? '?chain=ethereum'
+        : path === '/api/v1/prices/at'
+          ? '?assets=bitcoin'
+          : '';
     const body =
       route.method === 'POST'
         ? JSON.stringify(route.takesLimit ? { limit: 1 } : {})
@@ -115,12 +121,15 @@ describe('every route is authenticated', () => {
         'GET /api/v1/assets/{id}',
         'PATCH /api/v1/assets/{id}',
         'GET /api/v1/assets/{id}/prices',
+        'GET /api/v1/assets/{id}/prices/series',
+        'GET /api/v1/prices/at',
         'GET /api/v1/rankings',
         'GET /api/v1/contracts',
         'GET /api/v1/alerts',
         'GET /api/v1/coingecko/usage',
         'POST /api/v1/jobs/repair-price-gaps',
         'POST /api/v1/jobs/prune-job-runs',
+        'POST /api/v1/jobs/maintain-price-storage',
       ].sort(),
     );
     for (const route of protectedRoutes()) {

@@ -71,6 +71,39 @@ export class LatestRankingDto {
   source!: string;
 }
 
+/** What price history the asset has, so a client knows which ranges a series can show. */
+export class AssetHistoryDto {
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2025-12-01T00:00:00.000Z',
+    description:
+      'The oldest price: its time while the raw prices of its day are kept, else its UTC day (daily rollup). ISO 8601, UTC; null when none.',
+  })
+  first_at!: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-11-28T09:45:00.000Z',
+    description: 'The newest price. ISO 8601, UTC; null when none.',
+  })
+  last_at!: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-06-01T00:00:00.000Z',
+    description:
+      'The oldest raw (15-minute) price still stored: `15m` series start here; older ranges come from the rollups ' +
+      '(PRICE_RAW_RETENTION_DAYS). ISO 8601, UTC; null when none.',
+  })
+  raw_from!: string | null;
+}
+
 export class AssetDetailDto extends AssetDto {
   @ApiProperty({ type: () => [AssetContractDto], description: 'Its token contracts, by chain.' })
   contracts!: AssetContractDto[];
@@ -98,6 +131,12 @@ export class AssetDetailDto extends AssetDto {
       'the price_gap_repair job refills them. Null when the price job does not price this asset or is disabled.',
   })
   price_gaps_24h!: number | null;
+
+  @ApiProperty({
+    type: () => AssetHistoryDto,
+    description: 'The span of its price history, from every source.',
+  })
+  history!: AssetHistoryDto;
 }
 
 export class AssetPageDto {
