@@ -21,6 +21,8 @@ export interface AppConfig {
     dataDir: string;
     migrate: boolean;
     poolMax: number;
+    /** `DB_STATEMENT_TIMEOUT_MS`: the longest a statement may run (or wait for a lock) before it is cancelled. */
+    statementTimeoutMs: number;
   };
   coingecko: {
     plan: CoinGeckoPlan;

@@ -21,7 +21,13 @@ describe('parseEnv', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = parseEnv({});
     expect(config.port).toBe(3001);
-    expect(config.database).toEqual({ url: undefined, dataDir: './.data', migrate: true, poolMax: 10 });
+    expect(config.database).toEqual({
+      url: undefined,
+      dataDir: './.data',
+      migrate: true,
+      poolMax: 10,
+      statementTimeoutMs: 30_000,
+    });
     expect(config.coingecko).toMatchObject({
       plan: 'public',
       baseUrl: 'https://api.coingecko.com/api/v3',
@@ -130,6 +136,16 @@ describe('parseEnv', () => {
     ],
     ['DB_MIGRATE', 'maybe', 'DB_MIGRATE: "maybe" is not a boolean (use true or false)'],
     ['DB_POOL_MAX', '0', 'DB_POOL_MAX: "0" is not an integer between 1 and 100'],
+    [
+      'DB_STATEMENT_TIMEOUT_MS',
+      '50',
+      'DB_STATEMENT_TIMEOUT_MS: "50" is not an integer between 100 and 2147483647',
+    ],
+    [
+      'DB_STATEMENT_TIMEOUT_MS',
+      '1.5s',
+      'DB_STATEMENT_TIMEOUT_MS: "1.5s" is not an integer between 100 and 2147483647',
+    ],
     [
       'COINGECKO_BASE_URL',
       'not a url',

@@ -73,6 +73,8 @@ const baseShape = {
   DATA_DIR: text(),
   DB_MIGRATE: boolean(true),
   DB_POOL_MAX: integer({ min: 1, max: 100, default: 10 }),
+  // Below 100 ms ordinary reads on a busy server would fail; a job needing longer asks for it (withStatementTimeout).
+  DB_STATEMENT_TIMEOUT_MS: milliseconds({ min: 100, default: 30_000 }),
 
   COINGECKO_BASE_URL: httpUrl(),
   COINGECKO_API_KEY: text(),
@@ -213,6 +215,7 @@ function toAppConfig(env: ParsedEnv, jobs: Record<string, JobSettings>): AppConf
       dataDir: env.DATA_DIR ?? './.data',
       migrate: env.DB_MIGRATE,
       poolMax: env.DB_POOL_MAX,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     },
     coingecko: {
       plan,

@@ -93,6 +93,7 @@ export class DatabaseModule implements OnModuleInit {
           useFactory: (connection: DatabaseConnection, config: AppConfigService) =>
             buildOrmOptions({
               clientUrl: connection.url,
+              statementTimeoutMs: config.get('database', { infer: true }).statementTimeoutMs,
               // One line with the reason: the error references pg's client, several KB when serialised.
               onPoolError: (error) =>
                 new Logger('Database').warn(

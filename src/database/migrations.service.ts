@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { DATABASE_CONNECTION, type DatabaseConnection } from './database-connection.js';
 
@@ -43,13 +44,27 @@ export class MigrationsService {
   async migrate(): Promise<string[]> {
     const applied = await withMigrationLock(
       this.connection.url,
-      () => this.orm.migrator.up(),
+      () => this.upWithoutStatementTimeout(),
       (error) => this.logger.warn({ err: error }, `Migration lock connection failed: ${error.message}`),
     );
     const names = applied.map((migration) => migration.name);
     if (names.length > 0) this.logger.log({ migrations: names }, `Applied ${names.length} migration(s)`);
     else this.logger.log('Database schema is up to date');
     return names;
+  }
+
+  /**
+   * A migration may rewrite a large table (e.g. partitioning `asset_prices`): it runs in one transaction with
+   * `statement_timeout` off, so DB_STATEMENT_TIMEOUT_MS, meant for reads and job statements, cannot stop start-up.
+   */
+  private async upWithoutStatementTimeout(): Promise<Array<{ name: string }>> {
+    if ((await this.orm.migrator.getPending()).length === 0) return [];
+    return this.orm.em.fork().transactional(async (tx) => {
+      await sql`select set_config('statement_timeout', '0', true)`.execute(tx.getKysely());
+      // MikroORM types a transaction handle as `any` (each driver has its own); it is passed on untouched.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
+      return this.orm.migrator.up({ transaction: tx.getTransactionContext() });
+    });
   }
 
   async pending(): Promise<string[]> {

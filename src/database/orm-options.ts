@@ -9,6 +9,11 @@ export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 export interface OrmConnection {
   clientUrl: string;
   poolMax: number;
+  /**
+   * `DB_STATEMENT_TIMEOUT_MS`, sent as each connection's `statement_timeout` startup parameter (see
+   * statement-timeout.ts); unset (the migration CLI, tests) = the server's default, no limit.
+   */
+  statementTimeoutMs?: number;
   /** Called when an idle pooled connection breaks (the server went away); the pool replaces it. */
   onPoolError?: (error: Error) => void;
 }
@@ -32,6 +37,11 @@ export function buildOrmOptions(connection: OrmConnection): Options {
     extensions: [Migrator],
     pool: { min: 0, max: connection.poolMax, idleTimeoutMillis: 30_000 },
     driverOptions: {
+      // A startup parameter rather than a `SET` after connecting: in force before the first statement, and
+      // visible to the embedded server's session queue, which applies it to the wait for PGlite's one session.
+      ...(connection.statementTimeoutMs === undefined
+        ? {}
+        : { statement_timeout: connection.statementTimeoutMs }),
       // A connection cut by the server (restart, failover, network) emits 'error' — on the pool when
       // the client is idle, on the client itself when it was just checked out. Unheard, either kills
       // the process; heard, the pool drops the client and the query in flight fails on its own.

@@ -9,7 +9,11 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { isStatementTimeout, STATEMENT_TIMEOUT_MESSAGE } from '../database/statement-timeout.js';
 import { recordErrorMessage } from '../observability/logging/log-shaping.js';
+
+/** Seconds a caller is asked to wait after a statement timeout: long enough for a lock holder to finish. */
+const STATEMENT_TIMEOUT_RETRY_AFTER_S = 5;
 
 /** The one error shape of the API: `{ statusCode, error, message }`, plus optional fields a route adds. */
 export interface ErrorBody {
@@ -95,6 +99,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       );
     }
     if (response.headersSent) return;
+    if (isStatementTimeout(exception))
+      response.setHeader('Retry-After', String(STATEMENT_TIMEOUT_RETRY_AFTER_S));
     recordErrorMessage(response, body.message);
     response.status(body.statusCode).json(body);
   }
@@ -109,6 +115,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
         statusCode,
         error: STATUS_CODES[statusCode] ?? 'Bad Request',
         message: describe ? describe(bodyError) : `Request body could not be read (${bodyError.type})`,
+      };
+    }
+    if (isStatementTimeout(exception)) {
+      // SQLSTATE 57014: DB_STATEMENT_TIMEOUT_MS cancelled the read (a lock held elsewhere, a busy server).
+      return {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'Service Unavailable',
+        message: STATEMENT_TIMEOUT_MESSAGE,
       };
     }
     if (isDataException(exception)) {

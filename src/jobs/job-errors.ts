@@ -1,4 +1,5 @@
 import { ConnectionException, DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
+import { isStatementTimeout, STATEMENT_TIMEOUT_MESSAGE } from '../database/statement-timeout.js';
 import type { JobResult } from './job-result.js';
 
 /** A failure a job knows to be passing (e.g. a lock it could not get); the runner retries the run. */
@@ -135,6 +136,8 @@ export function classifyFailure(error: unknown): { retryable: boolean; retryAfte
 
 /** One line an operator can act on: the error's own message, without the driver's appended detail lines or a stack. */
 export function describeFailure(error: unknown): string {
+  // The driver's text would name the SQL; the operator needs to know the database was too slow.
+  if (isStatementTimeout(error)) return STATEMENT_TIMEOUT_MESSAGE;
   const message = error instanceof Error ? error.message : String(error);
   const firstLine = message.split('\n')[0]?.trim();
   return firstLine && firstLine.length > 0

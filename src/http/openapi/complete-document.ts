@@ -1,5 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AUTH_MESSAGES } from '../../auth/auth.errors.js';
+import { STATEMENT_TIMEOUT_MESSAGE } from '../../database/statement-timeout.js';
 import { STATUS_CODES } from 'node:http';
 import {
   ERROR_BODY,
@@ -147,6 +148,15 @@ function addHttpLayerStatuses(operation: Operation, bodyLimit: string): void {
       "A JWT could not be checked because the identity provider's key set (`AUTH_JWKS_URL`) is unreachable; " +
         'retry after `Retry-After` seconds. Static API tokens are unaffected.',
       [errorExample('Key set unavailable', 503, AUTH_MESSAGES.keySetUnavailable)],
+      { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
+    );
+    // Every bearer route reads the database; DB_STATEMENT_TIMEOUT_MS cancels a statement that waits too long.
+    mergeResponse(
+      responses,
+      '503',
+      'The database was too slow: a statement ran longer than `DB_STATEMENT_TIMEOUT_MS` (a lock held elsewhere, ' +
+        'a busy server) and was cancelled; retry after `Retry-After` seconds.',
+      [errorExample('Database too slow', 503, STATEMENT_TIMEOUT_MESSAGE)],
       { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
     );
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STATEMENT_TIMEOUT_MESSAGE } from '../../database/statement-timeout.js';
 import {
   DependencyFailedError,
   JobCancelledError,
@@ -26,6 +27,13 @@ describe('failureOf', () => {
     ],
     [Object.assign(new Error('CoinGecko 429'), { upstream: true }), 'upstream', 'CoinGecko 429'],
     [new Error('bug\nstack detail'), 'internal', 'bug'],
+    [
+      Object.assign(new Error('update "assets" set … - canceling statement due to statement timeout'), {
+        code: '57014',
+      }),
+      'internal',
+      STATEMENT_TIMEOUT_MESSAGE,
+    ],
   ])('%s is %s', (error, kind, message) => {
     expect(failureOf(error)).toEqual({ kind, message });
   });
