@@ -23,6 +23,8 @@
  * Market charts (`/coins/{id}/market_chart/range`, see market-chart.ts): generated from each coin's
  * markets entry against the fake's clock (`now` option, setClock); setChartData(id, 'none') for a coin
  * without data, dropChartSamples for a window without samples; an id not in the markets list is a 404.
+ * On the public host (public and Demo plans) a range starting more than 365 days before the fake's clock is
+ * refused with 401 / error_code 10012 (TIME_RANGE_REFUSAL); the Pro host serves any range.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -97,6 +99,25 @@ export type FakeFault =
   | { kind: 'hang' };
 
 const RATE_LIMIT_BODY = readFixture('errors/error_429_rate-limit_2022-09-29.json');
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The public and Demo plans' history limit on market charts (the Pro host has none here). */
+export const PUBLIC_HISTORY_DAYS = 365;
+/**
+ * CoinGecko's refusal of a market chart reaching past 365 days on the public/Demo plans: HTTP 401, error_code
+ * 10012, nested under `error` (unlike the other error bodies). Not a recorded file: the shape and the message's
+ * start are from the notes in test/fixtures/coingecko/SOURCES.md (a keyless `market_chart?days=730`, 2025-11,
+ * ghostfolio#5213); the recorded message is cut after "365 days.", so the rest is left out here (assumption).
+ */
+export const TIME_RANGE_REFUSAL = {
+  error: {
+    status: {
+      error_code: 10012,
+      error_message:
+        'Your request exceeds the allowed time range. Public API users are limited to querying historical data within the past 365 days.',
+    },
+  },
+};
 
 /** Ready-made faults for `failNext`. */
 export const faults = {
@@ -725,6 +746,8 @@ export class CoinGeckoFake {
     }
     if (!this.markets.some((coin) => coin.id === id))
       return { status: 404, body: { error: 'coin not found' } };
+    if (this.server === 'public' && from < this.now().getTime() - PUBLIC_HISTORY_DAYS * DAY_MS)
+      return { status: 401, body: TIME_RANGE_REFUSAL };
     const series = { prices: [] as unknown[], market_caps: [] as unknown[], total_volumes: [] as unknown[] };
     if (this.chartless.has(id) || to < from) return { status: 200, body: series };
     const holes = this.chartHoles.get(id) ?? [];
