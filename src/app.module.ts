@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CoinGeckoUsageApiModule } from './coingecko/usage/coingecko-usage-api.module.js';
 import { ContractAddressesModule } from './collectors/contract-addresses/contract-addresses.module.js';
 import { PriceGapRepairModule } from './collectors/price-gap-repair/price-gap-repair.module.js';
+import { PriceHistoryBackfillModule } from './collectors/price-history-backfill/price-history-backfill.module.js';
 import { PricesModule } from './collectors/prices/prices.module.js';
 import { TopCoinsModule } from './collectors/top-coins/top-coins.module.js';
 import { AppConfigModule } from './config/config.module.js';
@@ -31,6 +32,7 @@ export const JOB_MODULES: readonly Type[] = [
   PriceGapRepairModule,
   JobRunsRetentionModule,
   PriceStorageMaintenanceModule,
+  PriceHistoryBackfillModule,
 ];
 
 export interface AppModuleOptions {

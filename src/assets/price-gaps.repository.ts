@@ -95,10 +95,11 @@ export class PriceGapsRepository {
   /**
    * Inserts the rows that have no row at their natural key yet and returns how many it inserted. The
    * 24 h change is computed in `numeric` from the two prices' decimal text (no float on the way).
+   * `backfilled` marks rows of the history backfill (`asset_prices.backfilled`, docs/decisions.md).
    */
   async insertMissing(
     rows: readonly RepairedPrice[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; backfilled?: boolean } = {},
   ): Promise<number> {
     let inserted = 0;
     await this.partitions.ensureFor(rows.map((row) => row.timestamp));
@@ -107,7 +108,7 @@ export class PriceGapsRepository {
       const batch = rows.slice(start, start + BATCH);
       inserted += await this.orm.em.fork().transactional(async (tx) => {
         const db = tx.getKysely<unknown>();
-        const written = await insertBatch(db, batch);
+        const written = await insertBatch(db, batch, options.backfilled ?? false);
         await refreshRollups(db, written);
         return written.length;
       });
@@ -117,14 +118,15 @@ export class PriceGapsRepository {
 }
 
 /** Inserts the rows that have no row at their natural key yet; returns the keys it inserted (the rollups' buckets). */
-async function insertBatch(db: Kysely<unknown>, batch: readonly RepairedPrice[]) {
+async function insertBatch(db: Kysely<unknown>, batch: readonly RepairedPrice[], backfilled: boolean) {
   const column = (pick: (row: RepairedPrice) => string | null) => sql.val(batch.map(pick));
   const { rows } = await sql<{ asset_id: string; timestamp: Date }>`
     insert into asset_prices
-      (asset_id, timestamp, source, price_usd, market_cap_usd, volume_24h_usd, change_percent_24h)
+      (asset_id, timestamp, source, price_usd, market_cap_usd, volume_24h_usd, change_percent_24h, backfilled)
     select r.asset_id, r.timestamp, ${SOURCE}, r.price, r.market_cap, r.volume,
            case when r.price_before is null or r.price_before = 0 then null
-                else trim_scale(round((r.price - r.price_before) / r.price_before * 100, 8)) end
+                else trim_scale(round((r.price - r.price_before) / r.price_before * 100, 8)) end,
+           ${backfilled}
       from unnest(
         ${column((row) => row.assetId)}::uuid[],
         ${column((row) => row.timestamp.toISOString())}::timestamptz[],

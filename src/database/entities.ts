@@ -12,6 +12,7 @@ import {
   RateLimitWindowSchema,
 } from '../coingecko/usage/coingecko-usage.entities.js';
 import { PriceGapAttemptSchema } from '../collectors/price-gap-repair/price-gap-attempt.entity.js';
+import { PriceHistoryCoverageSchema } from '../collectors/price-history-backfill/price-history-coverage.entity.js';
 import { JobRunSchema } from '../jobs/job-run.entity.js';
 import { JobAlertSchema } from '../observability/alerting/job-alert.entity.js';
 
@@ -26,6 +27,7 @@ export const ENTITIES = [
   JobRunSchema,
   JobAlertSchema,
   PriceGapAttemptSchema,
+  PriceHistoryCoverageSchema,
   RateLimitWindowSchema,
   CoinGeckoCallSchema,
   CoinGeckoRunCallSchema,

@@ -130,6 +130,8 @@ describe('every route is authenticated', () => {
         'POST /api/v1/jobs/repair-price-gaps',
         'POST /api/v1/jobs/prune-job-runs',
         'POST /api/v1/jobs/maintain-price-storage',
+        'POST /api/v1/jobs/backfill-price-history',
+        'GET /api/v1/prices/coverage',
       ].sort(),
     );
     for (const route of protectedRoutes()) {

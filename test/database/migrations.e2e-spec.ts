@@ -37,6 +37,7 @@ describe('migrations', () => {
       'job_runs',
       'mikro_orm_migrations',
       'price_gap_attempts',
+      'price_history_coverage',
       'rate_limit_windows',
     ]);
   });

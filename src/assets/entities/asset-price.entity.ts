@@ -20,6 +20,8 @@ export const AssetPriceSchema = defineEntity({
     changePercent24h: p.decimal('string').columnType('numeric').fieldName('change_percent_24h').nullable(),
     source: p.text().default('coingecko').primary(),
     createdAt: p.datetime().defaultRaw('now()'),
+    /** Inserted by price_history_backfill, not collected (docs/decisions.md). */
+    backfilled: p.boolean().default(false),
   },
 });
 

@@ -1,0 +1,14 @@
+import { AssetsModule } from '../../assets/assets.module.js';
+import { CoinGeckoModule } from '../../coingecko/coingecko.module.js';
+import { CoinGeckoUsageModule } from '../../coingecko/usage/coingecko-usage.module.js';
+import { JobModule } from '../../jobs/framework/job-module.js';
+import { BackfillBudget } from './backfill-budget.js';
+import { PriceCoverageModule } from './price-coverage.module.js';
+import { PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
+import { PriceHistoryBackfiller } from './price-history-backfiller.service.js';
+
+@JobModule(PRICE_HISTORY_BACKFILL_JOB, {
+  imports: [CoinGeckoModule, AssetsModule, CoinGeckoUsageModule, PriceCoverageModule],
+  providers: [PriceHistoryBackfiller, BackfillBudget],
+})
+export class PriceHistoryBackfillModule {}

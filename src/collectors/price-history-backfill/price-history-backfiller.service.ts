@@ -1,0 +1,185 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { PriceGapsRepository } from '../../assets/price-gaps.repository.js';
+import { PriceGapsService } from '../../assets/price-gaps.service.js';
+import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
+import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
+import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
+import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
+import type { JobMetrics } from '../../jobs/job-result.js';
+import { BackfillBudget } from './backfill-budget.js';
+import { historyRanges, historyRows, SPACING_MS, type HistoryRanges } from './history-points.js';
+import { PRICE_HISTORY_BACKFILL_JOB, PUBLIC_PLAN_HISTORY_DAYS } from './price-history-backfill.job.js';
+import {
+  PriceHistoryCoverageRepository,
+  type BackfillCandidate,
+  type Granularity,
+} from './price-history-coverage.repository.js';
+
+type Context = JobHandlerContext<typeof PRICE_HISTORY_BACKFILL_JOB>;
+
+interface BackfillCounts {
+  assets_checked: number;
+  assets_backfilled: number;
+  assets_pending: number;
+  points_inserted: number;
+  calls: number;
+  deferred_for_budget: number;
+  assets_failed: number;
+}
+
+/** Key and plan errors concern every asset: they fail the run instead of counting against one asset. */
+const RUN_LEVEL_CODES: ReadonlySet<number> = new Set([10002, 10005, 10010, 10011]);
+
+/**
+ * Fills the history before an asset was first priced: for each priced asset without complete coverage (tracked
+ * ones first, then by rank), one daily range and one hourly range from `/coins/{id}/market_chart/range`, each
+ * recorded in `price_history_coverage` as soon as it is stored, so a rerun skips what is done and a killed run
+ * resumes at its asset. Rows are only inserted where none exists (collected rows are never touched), marked
+ * `backfilled`, and flow into the rollups in the same transaction. An asset whose calls CoinGecko refuses (an
+ * unknown coin, a range the plan does not allow, a malformed answer) counts a try; after MAX_TRIES it is set
+ * aside. Before each asset the run checks the month's budget against the other jobs' projection and stops,
+ * `deferred_for_budget`, when it would not cover the asset's calls.
+ *
+ * Metrics: `items_processed` = assets checked, `items_created` = points inserted, `items_skipped` = assets left
+ * pending. Custom: assets_checked, assets_backfilled, assets_pending, points_inserted, calls,
+ * deferred_for_budget (1 when the run stopped for the budget), assets_failed.
+ */
+@Injectable()
+export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_JOB) implements OnModuleInit {
+  constructor(
+    private readonly coingecko: CoinGeckoClient,
+    private readonly gaps: PriceGapsService,
+    private readonly prices: PriceGapsRepository,
+    private readonly coverage: PriceHistoryCoverageRepository,
+    private readonly budget: BackfillBudget,
+    private readonly config: ConfigService<AppConfig, true>,
+    @Inject(JOB_CLOCK) private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  /** Refuses to start with a history setting the plan cannot serve (every call would be refused). */
+  onModuleInit(): void {
+    const plan = this.config.get('coingecko', { infer: true }).plan;
+    if (plan === 'pro') return;
+    const settings =
+      this.config.get('jobs', { infer: true }).byKey[PRICE_HISTORY_BACKFILL_JOB.key]?.settings ?? {};
+    for (const name of ['PRICE_HISTORY_BACKFILL_DAYS', 'PRICE_HISTORY_BACKFILL_HOURLY_DAYS']) {
+      const days = settings[name];
+      if (typeof days === 'number' && days > PUBLIC_PLAN_HISTORY_DAYS) {
+        throw new Error(
+          `${name}=${days}: the "${plan}" CoinGecko plan serves only the last ${PUBLIC_PLAN_HISTORY_DAYS} days of history; ` +
+            `set it to ${PUBLIC_PLAN_HISTORY_DAYS} or less, or use the pro plan`,
+        );
+      }
+    }
+  }
+
+  @JobHandler(PRICE_HISTORY_BACKFILL_JOB)
+  async backfill(ctx: Context): Promise<JobMetrics> {
+    const { metrics, logger, settings } = ctx;
+    const { limit } = ctx.params;
+    const maxTries = settings.PRICE_HISTORY_BACKFILL_MAX_TRIES;
+    const now = this.clock.now();
+    const ranges = historyRanges(now, {
+      days: settings.PRICE_HISTORY_BACKFILL_DAYS,
+      hourlyDays: settings.PRICE_HISTORY_BACKFILL_HOURLY_DAYS,
+    });
+    const custom: BackfillCounts = Object.assign(metrics.custom, {
+      assets_checked: 0,
+      assets_backfilled: 0,
+      assets_pending: 0,
+      points_inserted: 0,
+      calls: 0,
+      deferred_for_budget: 0,
+      assets_failed: 0,
+    });
+
+    const assets = await this.coverage.candidates(this.gaps.pricedLimit, maxTries, limit);
+    const headroom = await this.budget.headroom(now);
+    ctx.progress(0, assets.length);
+    for (const [index, asset] of assets.entries()) {
+      ctx.signal.throwIfAborted();
+      const needed = callsNeeded(asset, ranges);
+      if (headroom !== null && headroom - custom.calls < needed) {
+        custom.deferred_for_budget = 1;
+        logger.warn(
+          { headroom, calls: custom.calls, needed, asset: asset.coingeckoId },
+          `Price history backfill deferred for the budget: ${Math.max(0, headroom - custom.calls)} call(s) left this month ` +
+            `after the scheduled jobs' projection, ${asset.coingeckoId} needs ${needed}`,
+        );
+        break;
+      }
+      custom.assets_checked++;
+      if (await this.backfillAsset(asset, ranges, { ctx, custom, now })) custom.assets_backfilled++;
+      else custom.assets_failed++;
+      metrics.items_created = custom.points_inserted;
+      ctx.progress(index + 1, assets.length);
+    }
+
+    const counts = await this.coverage.counts(this.gaps.pricedLimit, maxTries);
+    custom.assets_pending = counts.pending;
+    metrics.items_processed = custom.assets_checked;
+    metrics.items_skipped = counts.pending;
+    logger.info(
+      { ...custom, limit, set_aside: counts.set_aside },
+      `Price history: ${custom.assets_backfilled} of ${custom.assets_checked} asset(s) backfilled with ${custom.calls} call(s), ` +
+        `${custom.points_inserted} point(s) inserted; ${counts.pending} pending, ${counts.set_aside} set aside` +
+        (custom.deferred_for_budget ? '; deferred for the budget' : ''),
+    );
+    return metrics;
+  }
+
+  /** Both ranges of one asset (those not done yet); false when a call was refused and counted as a try. */
+  private async backfillAsset(
+    asset: BackfillCandidate,
+    ranges: HistoryRanges,
+    run: { ctx: Context; custom: BackfillCounts; now: Date },
+  ): Promise<boolean> {
+    const plan: [Granularity, boolean, { from: Date; to: Date } | null][] = [
+      ['hourly', asset.hourlyDone, ranges.hourly],
+      ['daily', asset.dailyDone, ranges.daily],
+    ];
+    for (const [granularity, done, range] of plan) {
+      if (done) continue;
+      if (range === null) {
+        // No daily range to ask (DAYS within the hourly window): nothing is missing there.
+        await this.coverage.rangeDone(asset.id, granularity, { from: null, to: null, inserted: 0 }, run.now);
+        continue;
+      }
+      run.custom.calls++;
+      let chart;
+      try {
+        chart = await this.coingecko.marketChartRange(asset.coingeckoId, range, { signal: run.ctx.signal });
+      } catch (error) {
+        if (!isAssetLevel(error)) throw error;
+        const tries = await this.coverage.failed(asset.id, error.message, run.now);
+        run.ctx.logger.warn(
+          { asset: asset.coingeckoId, granularity, tries, error: error.message },
+          `Price history of ${asset.coingeckoId} (${granularity}) failed, try ${tries}: ${error.message}`,
+        );
+        return false;
+      }
+      // A coin listed within the range answers from its first point on: that is its whole history.
+      const { rows, first, last } = historyRows(asset.id, chart, range, SPACING_MS[granularity]);
+      const inserted = await this.prices.insertMissing(rows, { signal: run.ctx.signal, backfilled: true });
+      run.custom.points_inserted += inserted;
+      await this.coverage.rangeDone(asset.id, granularity, { from: first, to: last, inserted }, run.now);
+    }
+    return true;
+  }
+}
+
+function callsNeeded(asset: BackfillCandidate, ranges: HistoryRanges): number {
+  return (asset.hourlyDone ? 0 : 1) + (asset.dailyDone || ranges.daily === null ? 0 : 1);
+}
+
+/** A refusal that concerns this asset's request only (unknown coin, range past the plan's limit, bad answer). */
+function isAssetLevel(error: unknown): error is CoinGeckoError {
+  if (!(error instanceof CoinGeckoError)) return false;
+  if (error.kind === 'client_error' || error.kind === 'invalid_response') return true;
+  return error.kind === 'auth' && (error.errorCode === undefined || !RUN_LEVEL_CODES.has(error.errorCode));
+}
