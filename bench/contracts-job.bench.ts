@@ -3,7 +3,7 @@ import { createApp } from '../src/bootstrap.js';
 import { CoinGeckoClient } from '../src/coingecko/coingecko.client.js';
 import { JobRunnerService } from '../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, loadFixture, type FakeCoinListItem } from '../test/fakes/coingecko-fake.js';
-import { createBenchDatabase, ms, printTable } from './support.js';
+import { createBenchDatabase, ms, printTable, sized } from './support.js';
 
 const LIST_FIXTURE = 'coins-list/coins-list_include-platform_2023-10.json';
 
@@ -15,7 +15,8 @@ const LIST_FIXTURE = 'coins-list/coins-list_include-platform_2023-10.json';
 export async function contractsJobBench(): Promise<void> {
   const db = await createBenchDatabase();
   const fake = await CoinGeckoFake.start({ coins: 10 });
-  const list = loadFixture<FakeCoinListItem[]>(LIST_FIXTURE);
+  db.closeBeforeDrop(() => fake.stop());
+  const list = loadFixture<FakeCoinListItem[]>(LIST_FIXTURE).slice(0, sized(Infinity, 200));
   fake.setCoinsList(list);
   const { app } = await createApp({
     DATABASE_URL: db.url,
@@ -28,6 +29,7 @@ export async function contractsJobBench(): Promise<void> {
     CONTRACT_ADDRESSES_COLLECTION_ENABLED: 'false',
     CONTRACT_ADDRESSES_DECIMALS_PER_RUN: '50',
   });
+  db.closeBeforeDrop(() => app.close());
   try {
     await db.pool.query(
       `insert into assets (coingecko_id, symbol, name)
@@ -79,8 +81,6 @@ export async function contractsJobBench(): Promise<void> {
     );
     if (!result.success) console.log(`\nThe job failed: ${result.error}`);
   } finally {
-    await app.close();
-    await fake.stop();
     await db.drop();
   }
 }

@@ -4,7 +4,7 @@ import { PriceGapsRepository, type RepairedPrice } from '../src/assets/price-gap
 import { createApp } from '../src/bootstrap.js';
 import { JobRunnerService } from '../src/jobs/job-runner.service.js';
 import { CoinGeckoFake } from '../test/fakes/coingecko-fake.js';
-import { createBenchDatabase, ms, printTable } from './support.js';
+import { createBenchDatabase, isTiny, ms, printTable } from './support.js';
 
 const DEFAULT_ASSETS = 1000;
 const SLOT_MS = 15 * 60_000;
@@ -15,7 +15,7 @@ const CHART = '/coins/{id}/market_chart/range' as const;
 function assetCount(): number {
   const flag = process.argv.find((arg) => arg.startsWith('--assets='));
   const text = flag?.slice('--assets='.length) ?? process.env.BENCH_GAP_REPAIR_ASSETS;
-  if (text === undefined || text === '') return DEFAULT_ASSETS;
+  if (text === undefined || text === '') return isTiny() ? 20 : DEFAULT_ASSETS;
   const count = Number(text);
   if (!Number.isInteger(count) || count < 1 || count > 10_000)
     throw new Error(`--assets must be an integer from 1 to 10000 (got ${text})`);
@@ -48,6 +48,7 @@ export async function gapRepairBench(): Promise<void> {
   const assets = assetCount();
   const db = await createBenchDatabase();
   const fake = await CoinGeckoFake.start({ coins: assets });
+  db.closeBeforeDrop(() => fake.stop());
   const { app } = await createApp({
     DATABASE_URL: db.url,
     COINGECKO_BASE_URL: fake.url,
@@ -60,6 +61,7 @@ export async function gapRepairBench(): Promise<void> {
     PRICE_COLLECTION_ENABLED: 'true',
     PRICE_GAP_REPAIR_ENABLED: 'true',
   });
+  db.closeBeforeDrop(() => app.close());
   try {
     // No timer may start a price or repair run while the benchmark measures.
     const crons = app.get(SchedulerRegistry).getCronJobs();
@@ -203,8 +205,6 @@ export async function gapRepairBench(): Promise<void> {
       ],
     );
   } finally {
-    await app.close();
-    await fake.stop();
     await db.drop();
   }
 }

@@ -4,19 +4,20 @@ import { JOB_MODULES } from '../src/app.module.js';
 import { createApp } from '../src/bootstrap.js';
 import { definitionsOf } from '../src/jobs/framework/job-module.js';
 import { load, type LoadResult } from './http-load.js';
-import { createBenchDatabase, median, ms, percentile, printTable } from './support.js';
+import { createBenchDatabase, isTiny, median, ms, percentile, printTable, sized } from './support.js';
 
 const DEFAULT_RUNS = 1_000_000;
 const CONNECTIONS = 50;
 const TOKEN = 'history-bench-token-0123456789abcdef';
 /** Each load phase stops at this many requests or this long, whichever comes first. */
-const PHASE = { maxRequests: 20_000, maxMs: 8_000 };
+const PHASE = sized({ maxRequests: 20_000, maxMs: 8_000 }, { maxRequests: 200, maxMs: 300 });
+const WARM = sized({ maxRequests: 1000, maxMs: 5000 }, { maxRequests: 50, maxMs: 300 });
 
 /** `--runs=N` on the command line, else `BENCH_HISTORY_RUNS`, else a million. */
 function runCount(): number {
   const flag = process.argv.find((arg) => arg.startsWith('--runs='));
   const text = flag?.slice('--runs='.length) ?? process.env.BENCH_HISTORY_RUNS;
-  if (text === undefined || text === '') return DEFAULT_RUNS;
+  if (text === undefined || text === '') return isTiny() ? 2000 : DEFAULT_RUNS;
   const count = Number(text);
   if (!Number.isInteger(count) || count < 1)
     throw new Error(`--runs must be a positive integer (got ${text})`);
@@ -80,12 +81,17 @@ export async function historyBench(): Promise<void> {
 
     // Warm-up: JIT, connection pools, PostgreSQL's caches.
     for (const path of Object.values(paths)) {
-      await load({ url: `${base}${path}`, headers, connections: 10, maxRequests: 1000, maxMs: 5000 });
+      await load({ url: `${base}${path}`, headers, connections: 10, ...WARM });
     }
     const at50 = (path: string) =>
       load({ url: `${base}${path}`, headers, connections: CONNECTIONS, ...PHASE });
     const sequential = (path: string) =>
-      load({ url: `${base}${path}`, headers, connections: 1, maxRequests: 500, maxMs: 5000 });
+      load({
+        url: `${base}${path}`,
+        headers,
+        connections: 1,
+        ...sized({ maxRequests: 500, maxMs: 5000 }, WARM),
+      });
 
     // Fifty different pages, one per connection, reached by following next_cursor as an operator pages back:
     // no two requests in flight ask the same thing, so none share a read (SharedReads) — each costs its own
@@ -96,7 +102,7 @@ export async function historyBench(): Promise<void> {
       if (!page.next_cursor) break;
       pages.push(`${base}${paths.runs}&cursor=${encodeURIComponent(page.next_cursor)}`);
     }
-    await load({ url: pages[0], urls: pages, headers, connections: 10, maxRequests: 1000, maxMs: 5000 });
+    await load({ url: pages[0], urls: pages, headers, connections: 10, ...WARM });
 
     const healthAt50 = await at50(paths.health);
     const runsAt50 = await at50(paths.runs);

@@ -5,10 +5,10 @@ import { CoinGeckoRateLimiter, type SlotStore } from '../src/coingecko/coingecko
 import { MemorySlotStore } from '../src/coingecko/limiter/memory-slot-store.js';
 import { RateLimitRepository } from '../src/coingecko/limiter/rate-limit.repository.js';
 import { buildOrmOptions } from '../src/database/orm-options.js';
-import { createBenchDatabase, median, ms, percentile, printTable } from './support.js';
+import { createBenchDatabase, median, ms, percentile, printTable, sized } from './support.js';
 
-const REQUESTS = 1000;
-const WARMUP = 100;
+const REQUESTS = sized(1000, 50);
+const WARMUP = sized(100, 10);
 /** The sustained-demand part runs on a scaled-down minute so the whole benchmark takes well under one. */
 const WINDOW_MS = 6000;
 /**
@@ -16,7 +16,7 @@ const WINDOW_MS = 6000;
  * sets, not the window. 200 ms of 6 s gives up 3.2 % of N; production's 1 s of 60 s gives up 1.6 %.
  */
 const MARGIN_MS = 200;
-const SUSTAINED_MS = 30_000;
+const SUSTAINED_MS = sized(30_000, 1500);
 
 function limiter(store: SlotStore, limit: number, windowMs = 60_000, marginMs = 1000): CoinGeckoRateLimiter {
   return new CoinGeckoRateLimiter({ store, limit, windowMs, marginMs, monthlyBudget: null });
@@ -82,6 +82,7 @@ async function sustained(orms: MikroORM[], limit: number): Promise<{ starts: num
 export async function limiterBench(): Promise<void> {
   const db = await createBenchDatabase();
   const replicas: MikroORM[] = [];
+  db.closeBeforeDrop(() => Promise.all(replicas.map((orm) => orm.close(true))));
   try {
     const inProcess = await overhead(new MemorySlotStore());
     const shared = await overhead(new RateLimitRepository(db.orm));
@@ -137,7 +138,6 @@ export async function limiterBench(): Promise<void> {
       '\nThe margin (1 s of each minute in production) is the only throughput given up: N per 61 s is 98.4 % of N per minute.',
     );
   } finally {
-    await Promise.all(replicas.map((orm) => orm.close(true)));
     await db.drop();
   }
 }

@@ -5,10 +5,7 @@ import { JobRegistry } from '../src/jobs/job-registry.js';
 import { JobRunnerService } from '../src/jobs/job-runner.service.js';
 import { JobRunsRepository } from '../src/jobs/job-runs.repository.js';
 import { ConcurrencySlotsRepository } from '../src/jobs/runner/concurrency-slots.repository.js';
-import { createBenchDatabase, median, ms, percentile, printTable } from './support.js';
-
-const RUNS = 500;
-const WARMUP = 50;
+import { createBenchDatabase, median, ms, percentile, printTable, sized } from './support.js';
 
 /**
  * What `JobRunnerService.execute` costs around a job that does nothing, with its run history persisted
@@ -16,6 +13,8 @@ const WARMUP = 50;
  * Target: ≤ 3 ms median overhead per run.
  */
 export async function runnerOverheadBench(): Promise<void> {
+  const RUNS = sized(500, 20);
+  const WARMUP = sized(50, 5);
   const db = await createBenchDatabase();
   try {
     const runner = new JobRunnerService(

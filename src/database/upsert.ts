@@ -1,7 +1,8 @@
-import type { EntityMetadata, EntitySchema, RequiredEntityData } from '@mikro-orm/core';
+import type { EntitySchema, RequiredEntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { toDate } from './pg-values.js';
+import { columnArrays, planOf, toParameter, type Column } from './upsert-plan.js';
 
 export interface UpsertCounts {
   /** Rows that did not exist and were inserted. */
@@ -47,13 +48,6 @@ export interface UpsertResult extends UpsertCounts {
 
 type Row = Record<string, unknown>;
 
-interface Column {
-  property: string;
-  name: string;
-  /** PostgreSQL type of the column, for the `unnest($n::type[])` cast. */
-  type: string;
-}
-
 const DEFAULT_BATCH_ROWS = 1000;
 const PG_TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?[+-]\d\d(:\d\d)?$/;
 
@@ -85,67 +79,25 @@ export async function upsertMany<T extends object>(
   options: UpsertOptions<T>,
 ): Promise<UpsertResult> {
   const meta = em.getMetadata().get<T>(entity.meta.class);
-  const keyOf = (row: Row): string =>
-    JSON.stringify(options.conflictOn.map((property) => keyPart(row[property])));
-
-  const unique = new Map<string, Row>();
-  for (const row of input as readonly Row[]) {
-    const key = keyOf(row);
-    unique.delete(key); // re-inserting keeps the later row's position
-    unique.set(key, row);
-  }
-  const rows = [...unique.values()];
+  const rows = mergedByKey(input, options.conflictOn);
   const totals: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
   const written: Row[] = [];
   const result = (): UpsertResult => ({ ...totals, merged: input.length - rows.length, rows: written });
   if (rows.length === 0) return result();
 
-  const properties = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const columns = properties.map((property) => columnOf(meta, property));
-  const byProperty = new Map(columns.map((column) => [column.property, column]));
-  const column = (property: string): Column => byProperty.get(property) ?? columnOf(meta, property);
-  const returned = [...options.conflictOn, ...(options.returning ?? [])].map(column);
   const kysely = em.getKysely<unknown>();
+  const plan = planOf(meta, propertiesOf(rows), options, kysely);
+  const arrays = columnArrays(rows, plan.columns);
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_ROWS);
-
-  const table = sql.table(meta.tableName);
-  const statement = (batch: readonly Row[]): RawBuilder<Row> => {
-    const arrays = columns.map(
-      (c) => sql`${sql.val(batch.map((row) => toParameter(row[c.property])))}::${sql.raw(c.type)}[]`,
-    );
-    const compared = options.compare.map((property) => column(property).name);
-    const assignments = [
-      ...compared.map((name) => sql`${sql.id(name)} = excluded.${sql.id(name)}`),
-      ...(options.touch ?? []).map((property) => sql`${sql.id(column(property).name)} = now()`),
-    ];
-    const current = sql.join(compared.map((name) => sql`${table}.${sql.id(name)}`));
-    const incoming = sql.join(compared.map((name) => sql`excluded.${sql.id(name)}`));
-    const keyNames = options.conflictOn.map((property) => sql.id(column(property).name));
-    const insert = sql`insert into ${table} (${sql.join(columns.map((c) => sql.id(c.name)))})
-      select * from unnest(${sql.join(arrays)})
-      on conflict (${sql.join(keyNames)})
-      do update set ${sql.join(assignments)}
-      where (${current}) is distinct from (${incoming})
-      returning ${sql.join(returned.map((c) => sql`${sql.id(c.name)}::text as ${sql.id(c.property)}`))}`;
-    if (!options.partitioned) return sql<Row>`${insert}, (xmax = 0) as "__inserted"`;
-    const keyColumns = options.conflictOn.map(column);
-    const keyArrays = keyColumns.map(
-      (c) => sql`${sql.val(batch.map((row) => toParameter(row[c.property])))}::${sql.raw(c.type)}[]`,
-    );
-    const priorKey = sql.join(keyColumns.map((c) => sql`p.${sql.id(c.name)}::text`));
-    const writtenKey = sql.join(keyColumns.map((c) => sql`w.${sql.id(c.property)}`));
-    return sql<Row>`with prior as (
-        select ${sql.join(keyColumns.map((c) => sql`t.${sql.id(c.name)}`))} from ${table} t
-         where (${sql.join(keyColumns.map((c) => sql`t.${sql.id(c.name)}`))}) in (select * from unnest(${sql.join(keyArrays)}))
-      ), written as (${insert})
-      select w.*, not exists (select 1 from prior p where (${priorKey}) = (${writtenKey})) as "__inserted"
-        from written w`;
-  };
 
   for (let offset = 0; offset < rows.length; offset += batchSize) {
     options.signal?.throwIfAborted();
-    const batch = rows.slice(offset, offset + batchSize);
-    const { rows: changed } = await statement(batch).execute(kysely);
+    const end = Math.min(rows.length, offset + batchSize);
+    const whole = offset === 0 && end === rows.length;
+    const batchArrays = whole ? arrays : arrays.map((values) => values.slice(offset, end));
+    const parameters = plan.slots.map((index) => batchArrays[index]);
+    const { rows: changed } = await kysely.executeQuery<Row>(CompiledQuery.raw(plan.text, parameters));
+    const batchLength = end - offset;
     let inserted = 0;
     for (const row of changed) {
       if (row.__inserted === true) inserted += 1;
@@ -156,15 +108,41 @@ export async function upsertMany<T extends object>(
     }
     totals.inserted += inserted;
     totals.updated += changed.length - inserted;
-    totals.unchanged += batch.length - changed.length;
-    if (options.returning && changed.length < batch.length) {
+    totals.unchanged += batchLength - changed.length;
+    if (options.returning && changed.length < batchLength) {
+      const batch = whole ? rows : rows.slice(offset, end);
       written.push(
-        ...(await readBack(kysely, meta.tableName, batch, changed, options.conflictOn.map(column), returned)),
+        ...(await readBack(kysely, meta.tableName, batch, changed, plan.keyColumns, plan.returned)),
       );
     }
     options.onBatch?.({ ...totals });
   }
   return result();
+}
+
+/** The input without rows that share a natural key with a later one: the later row wins, in its own position. */
+function mergedByKey(input: readonly Row[], conflictOn: readonly string[]): Row[] {
+  const at = new Map<string, number>();
+  const kept: (Row | undefined)[] = [];
+  let merged = 0;
+  for (const row of input) {
+    const key = keyOf(row, conflictOn);
+    const earlier = at.get(key);
+    if (earlier !== undefined) {
+      kept[earlier] = undefined;
+      merged += 1;
+    }
+    at.set(key, kept.length);
+    kept.push(row);
+  }
+  return merged === 0 ? (kept as Row[]) : kept.filter((row): row is Row => row !== undefined);
+}
+
+/** Every property any row sets, in the order they first appear. */
+function propertiesOf(rows: readonly Row[]): string[] {
+  const properties = new Set<string>();
+  for (const row of rows) for (const key of Object.keys(row)) properties.add(key);
+  return [...properties];
 }
 
 /** Key + `returning` columns of the batch rows the upsert left unchanged (and so did not return). */
@@ -176,8 +154,9 @@ async function readBack(
   key: readonly Column[],
   returned: readonly Column[],
 ): Promise<Row[]> {
-  const seen = new Set(changed.map((row) => JSON.stringify(key.map((c) => keyPart(row[c.property])))));
-  const missing = batch.filter((row) => !seen.has(JSON.stringify(key.map((c) => keyPart(row[c.property])))));
+  const properties = key.map((c) => c.property);
+  const seen = new Set(changed.map((row) => keyOf(row, properties)));
+  const missing = batch.filter((row) => !seen.has(keyOf(row, properties)));
   if (missing.length === 0) return [];
   const { rows } =
     await sql<Row>`select ${sql.join(returned.map((c) => sql`t.${sql.id(c.name)}::text as ${sql.id(c.property)}`))}
@@ -191,29 +170,17 @@ async function readBack(
   return rows;
 }
 
-function columnOf<T>(meta: EntityMetadata<T>, property: string): Column {
-  const properties = meta.properties as Record<
-    string,
-    { fieldNames?: string[]; columnTypes?: string[] } | undefined
-  >;
-  const prop = properties[property];
-  const name = prop?.fieldNames?.[0];
-  const type = prop?.columnTypes?.[0];
-  if (!name || !type) throw new Error(`${meta.className} has no column for property ${property}`);
-  // Drop a length/precision (`varchar(255)`, `timestamptz(6)`): the array cast only needs the base type.
-  return { property, name, type: type.replace(/\(.*\)$/, '') };
-}
-
-/** Values as pg sends them inside an array parameter: instants as ISO text, a related entity as its id. */
-function toParameter(value: unknown): unknown {
-  if (value === undefined) return null;
-  if (value instanceof Date) return value.toISOString();
-  if (value !== null && typeof value === 'object' && 'id' in value) return value.id;
-  return value;
+/** A row's natural key as one string (its parts as JSON strings, so no two keys can run together). */
+function keyOf(row: Row, properties: readonly string[]): string {
+  if (properties.length === 1) return keyPart(row[properties[0]]);
+  let key = '';
+  for (const property of properties) key += JSON.stringify(keyPart(row[property]));
+  return key;
 }
 
 /** Keys compare by value: instants by their ISO form (whatever text PostgreSQL or JavaScript wrote), the rest as text. */
 function keyPart(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
   const parameter = toParameter(value);
   if (typeof parameter === 'string' && PG_TIMESTAMP.test(parameter)) return toDate(parameter).toISOString();
   if (typeof parameter === 'string' && /^\d{4}-\d\d-\d\dT/.test(parameter))
