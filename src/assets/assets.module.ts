@@ -17,6 +17,8 @@ import { PricePartitionsAhead } from './storage/price-partitions-ahead.js';
 import { PricePartitions } from './storage/price-partitions.repository.js';
 import { PricesWriteRepository } from './write/prices.write-repository.js';
 
+import { PriceHistoryCoverageRepository } from '../collectors/price-history-backfill/price-history-coverage.repository.js';
+
 const WRITE_REPOSITORIES = [
   AssetsWriteRepository,
   PricesWriteRepository,
@@ -47,6 +49,7 @@ const WRITE_REPOSITORIES = [
     PriceReadsRepository,
     PriceReadsService,
     PricePartitionsAhead,
+    PriceHistoryCoverageRepository,
     ...WRITE_REPOSITORIES,
   ],
   exports: WRITE_REPOSITORIES,

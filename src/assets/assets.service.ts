@@ -1,5 +1,6 @@
-import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, Logger, NotFoundException, Optional } from '@nestjs/common';
 import type { Principal } from '../auth/principal.types.js';
+import { PriceHistoryCoverageRepository } from '../collectors/price-history-backfill/price-history-coverage.repository.js';
 import { AssetsRepository } from './assets.repository.js';
 import { normaliseChain, normaliseContractAddress } from './contract-address.rules.js';
 import type { AssetDetailDto, AssetPageDto } from './dto/asset.dto.js';
@@ -36,6 +37,8 @@ export class AssetsService {
     private readonly repository: AssetsRepository,
     private readonly gaps: PriceGapsService,
     private readonly priceReads: PriceReadsRepository,
+    // Optional for the unit spec, which builds the service by hand.
+    @Optional() private readonly coverage?: PriceHistoryCoverageRepository,
   ) {}
 
   async list(query: ListAssetsQueryDto): Promise<AssetPageDto> {
@@ -51,12 +54,13 @@ export class AssetsService {
   async get(id: string): Promise<AssetDetailDto> {
     const asset = await this.repository.findAsset(id);
     if (!asset) throw notFound(id);
-    const [contracts, ranking, price, gaps, history] = await Promise.all([
+    const [contracts, ranking, price, gaps, history, coverage] = await Promise.all([
       this.repository.contractsOf(id),
       this.repository.latestRankingOf(id),
       this.repository.latestPriceOf(id),
       this.gaps.recentHoles(id),
       this.priceReads.historyBounds(id),
+      this.coverage?.ofAsset(id) ?? null,
     ]);
     return {
       ...asset,
@@ -65,6 +69,7 @@ export class AssetsService {
       latest_price: price ?? null,
       price_gaps_24h: gaps,
       history,
+      coverage,
     };
   }
 

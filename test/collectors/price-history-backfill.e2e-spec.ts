@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { Logger } from 'nestjs-pino';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppModule } from '../../src/app.module.js';
 import { configureHttp, createApp, installFallbacks } from '../../src/bootstrap.js';
 import type { Environment } from '../../src/config/environment.js';
@@ -180,6 +180,11 @@ describe('price history backfill', () => {
         .set('authorization', `Bearer ${TOKEN}`)
         .expect(200);
       expect((series.body as { points: unknown[] }).points.length).toBeGreaterThanOrEqual(364);
+      const detail = await request(app.getHttpServer())
+        .get(`/api/v1/assets/${await assetId(id(40))}`)
+        .set('authorization', `Bearer ${TOKEN}`)
+        .expect(200);
+      expect(detail.body).toMatchObject({ coverage: { status: 'complete', tries: 0, last_error: null } });
 
       // Hourly points keep CoinGecko's sample times (not on the hour); backfilled rows are marked.
       const [marks] = await db.query<{ unaligned: number; collected_marked: number }>(
@@ -206,6 +211,36 @@ describe('price history backfill', () => {
       expect(new Map(rows.map((row) => [row.key, row.row]))).toEqual(collected);
     });
 
+    it('a run stopped mid-way is resumed by the next: no range fetched twice but the one in flight, no duplicate', async () => {
+      await db.query(`update assets set is_tracked = true where coingecko_id = any($1)`, [
+        Array.from({ length: 5 }, (_, index) => id(21 + index)),
+      ]);
+      fake.reset();
+      fake.latencyMs = 20;
+      const runner = app.get(JobRunnerService);
+      const outcome = await runner.run({
+        job: 'price_history_backfill',
+        trigger: 'manual',
+        params: { limit: 100 },
+      });
+      if (outcome.kind !== 'started') throw new Error(outcome.kind);
+      // Stopped (its signal aborts the request in flight, as a kill would) once the 3rd asset's first call is sent.
+      await vi.waitUntil(() => chartCalls().length >= 5, { timeout: 20_000, interval: 2 });
+      await runner.cancel(outcome.run.id, 'test');
+      expect(await outcome.completion).toMatchObject({ success: false, status: 'cancelled' });
+      const key = (call: { path: string; query: Record<string, string> }) =>
+        `${call.path}?from=${call.query.from}`;
+      const first = chartCalls().map(key);
+      expect(first.length).toBeLessThan(10);
+
+      fake.reset();
+      expect(await run(app, 'price_history_backfill', 100)).toMatchObject({ success: true });
+      const second = chartCalls().map(key);
+      expect(second.filter((call) => first.includes(call)).length).toBeLessThanOrEqual(1);
+      expect(new Set([...first, ...second]).size).toBe(10);
+      expect(await db.query(DUPLICATE_QUERIES.asset_prices)).toEqual([]);
+    });
+
     it('sets an asset aside after PRICE_HISTORY_BACKFILL_MAX_TRIES failed runs and shows it with its error', async () => {
       const gone = id(121);
       await db.query(
@@ -226,7 +261,7 @@ describe('price history backfill', () => {
         .get('/api/v1/prices/coverage')
         .set('authorization', `Bearer ${TOKEN}`)
         .expect(200);
-      expect(coverage.body).toMatchObject({ priced: 101, complete: 100, pending: 0, set_aside: 1 });
+      expect(coverage.body).toMatchObject({ priced: 106, complete: 105, pending: 0, set_aside: 1 });
       const setAside = (
         coverage.body as { set_aside_assets: { coingecko_id: string; tries: number; last_error: string }[] }
       ).set_aside_assets;

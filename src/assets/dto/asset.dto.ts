@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ApiDecimal, ApiNextCursor, ApiTimestamp } from './api-fields.js';
 import { AssetContractDto } from './contract.dto.js';
 import { AssetPriceDto } from './asset-price.dto.js';
+import { AssetCoverageDto } from '../../collectors/price-history-backfill/price-coverage.dto.js';
 
 /** One row of `assets`, as every route answers it. */
 export class AssetDto {
@@ -137,6 +138,13 @@ export class AssetDetailDto extends AssetDto {
     description: 'The span of its price history, from every source.',
   })
   history!: AssetHistoryDto;
+
+  @ApiProperty({
+    type: () => AssetCoverageDto,
+    nullable: true,
+    description: 'What price_history_backfill has stored of its history; null before it touched the asset.',
+  })
+  coverage!: AssetCoverageDto | null;
 }
 
 export class AssetPageDto {

@@ -6,11 +6,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
 import { JobSchedulerService } from '../../jobs/job-scheduler.service.js';
 import { PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
-import {
-  PriceHistoryCoverageRepository,
-  type AssetCoverage,
-  type SetAsideAsset,
-} from './price-history-coverage.repository.js';
+import { PriceHistoryCoverageRepository, type SetAsideAsset } from './price-history-coverage.repository.js';
 
 export interface PriceCoverage {
   priced: number;
@@ -26,7 +22,7 @@ export interface PriceCoverage {
 /** Past this many runs the estimate is not walked (a year of 10-minute runs). */
 const MAX_WALKED_RUNS = 60_000;
 
-/** The history coverage of the priced assets, for `GET /prices/coverage` and the asset detail. */
+/** The history coverage of the priced assets, for `GET /prices/coverage`. */
 @Injectable()
 export class PriceCoverageService {
   constructor(
@@ -39,10 +35,9 @@ export class PriceCoverageService {
 
   private get settings() {
     const job = this.config.get('jobs', { infer: true }).byKey[PRICE_HISTORY_BACKFILL_JOB.key];
-    const maxTries = job?.settings?.PRICE_HISTORY_BACKFILL_MAX_TRIES;
     return {
       limit: job?.limit ?? PRICE_HISTORY_BACKFILL_JOB.limit?.default ?? 20,
-      maxTries: typeof maxTries === 'number' ? maxTries : 3,
+      maxTries: this.coverage.maxTries,
     };
   }
 
@@ -68,10 +63,6 @@ export class PriceCoverageService {
             : null,
       set_aside_assets: setAside,
     };
-  }
-
-  ofAsset(assetId: string): Promise<AssetCoverage | null> {
-    return this.coverage.ofAsset(assetId, this.settings.maxTries);
   }
 }
 

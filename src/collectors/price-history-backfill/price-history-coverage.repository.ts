@@ -1,7 +1,11 @@
+import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { sql, type RawBuilder } from 'kysely';
 import { COINGECKO_SOURCE, inLatestSnapshot } from '../../assets/latest-snapshot.js';
+import type { AppConfig } from '../../config/app-config.js';
 import { SqlRepository } from '../../database/sql-repository.js';
+import { PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
 
 export type Granularity = 'daily' | 'hourly';
 
@@ -50,6 +54,16 @@ const iso = (value: Date | null): string | null => (value === null ? null : new 
  */
 @Injectable()
 export class PriceHistoryCoverageRepository extends SqlRepository {
+  /** PRICE_HISTORY_BACKFILL_MAX_TRIES: an asset that failed this many runs is set aside. */
+  readonly maxTries: number;
+
+  constructor(orm: MikroORM, config: ConfigService<AppConfig, true>) {
+    super(orm);
+    const settings = config.get('jobs', { infer: true }).byKey[PRICE_HISTORY_BACKFILL_JOB.key]?.settings;
+    const maxTries = settings?.PRICE_HISTORY_BACKFILL_MAX_TRIES;
+    this.maxTries = typeof maxTries === 'number' ? maxTries : 3;
+  }
+
   /** The priced assets (top `pricedLimit` of the latest ranking, plus tracked ones) with their coverage row. */
   private priced(pricedLimit: number): RawBuilder<unknown> {
     return sql`
@@ -147,7 +161,7 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
   }
 
   /** One asset's coverage; null when the backfill has not touched it. */
-  async ofAsset(assetId: string, maxTries: number): Promise<AssetCoverage | null> {
+  async ofAsset(assetId: string): Promise<AssetCoverage | null> {
     const { rows } = await sql<{
       daily_from: Date | null;
       daily_to: Date | null;
@@ -164,7 +178,8 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
     );
     const row = rows[0];
     if (!row) return null;
-    const status = row.completed_at !== null ? 'complete' : row.tries >= maxTries ? 'set_aside' : 'pending';
+    const status =
+      row.completed_at !== null ? 'complete' : row.tries >= this.maxTries ? 'set_aside' : 'pending';
     return {
       status,
       daily_from: iso(row.daily_from),
