@@ -44,7 +44,10 @@ export async function historyBench(): Promise<void> {
   let app: NestExpressApplication | undefined;
   try {
     const jobs = definitionsOf(JOB_MODULES);
-    const keys = jobs.map((job) => job.key);
+    // The mix of issue 21: two jobs that never ran, one whose only runs are a year old, the rest share the history.
+    const never = jobs.slice(-2).map((job) => job.key);
+    const stale = jobs.at(-3)?.key ?? 'stale_job';
+    const keys = jobs.map((job) => job.key).filter((key) => !never.includes(key) && key !== stale);
     let started = performance.now();
     await db.pool.query(
       `insert into job_runs (job_key, job_name, trigger, status, attempts, params, started_at, completed_at,
@@ -59,6 +62,15 @@ export async function historyBench(): Promise<void> {
                               date_trunc('milliseconds', now() - i * interval '1 second') as at,
                               i % 10 = 0 as failed) as row`,
       [runs, keys],
+    );
+    await db.pool.query(
+      `insert into job_runs (job_key, job_name, trigger, status, attempts, params, started_at, completed_at,
+                             duration_ms, heartbeat_at, owner)
+       select $1, $1, 'schedule', 'succeeded', 1, '{}'::jsonb, at, at + interval '1 second', 1000,
+              at + interval '1 second', 'bench-host:4242:a1b2c3'
+         from generate_series(1, 100) as i,
+              lateral (select date_trunc('milliseconds', now() - interval '400 days' - i * interval '1 hour') as at) as row`,
+      [stale],
     );
     await db.pool.query('vacuum analyze job_runs');
     const seedMs = performance.now() - started;
@@ -132,6 +144,7 @@ export async function historyBench(): Promise<void> {
 
     printTable(
       `Run history with ${runs.toLocaleString('en-US')} runs (seeded in ${(seedMs / 1000).toFixed(1)} s); ` +
+        `${never.join(' and ')} never ran, ${stale} last ran 400 days ago; ` +
         `floor = GET /health/live of the same process in the same run`,
       ['measurement', 'value', 'floor', 'ratio', 'target'],
       [
