@@ -1,0 +1,156 @@
+import type { ConfigService } from '@nestjs/config';
+import pino from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import type { PriceGapsRepository } from '../../assets/price-gaps.repository.js';
+import type { PriceGapsService } from '../../assets/price-gaps.service.js';
+import type { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
+import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
+import type { AppConfig } from '../../config/app-config.js';
+import type { JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
+import { emptyMetrics } from '../../jobs/job-result.js';
+import type { BackfillBudget } from './backfill-budget.js';
+import { type PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
+import { PriceHistoryBackfiller } from './price-history-backfiller.service.js';
+import type {
+  BackfillCandidate,
+  PriceHistoryCoverageRepository,
+} from './price-history-coverage.repository.js';
+
+const NOW = new Date('2026-06-02T12:07:00Z');
+const SETTINGS = {
+  PRICE_HISTORY_BACKFILL_DAYS: 365,
+  PRICE_HISTORY_BACKFILL_HOURLY_DAYS: 90,
+  PRICE_HISTORY_BACKFILL_MAX_TRIES: 3,
+};
+
+const candidate = (coingeckoId: string, done: Partial<BackfillCandidate> = {}): BackfillCandidate => ({
+  id: `id-${coingeckoId}`,
+  coingeckoId,
+  dailyDone: false,
+  hourlyDone: false,
+  tries: 0,
+  ...done,
+});
+
+const refusal = (status: number, errorCode?: number) =>
+  new CoinGeckoError({
+    kind: status === 404 ? 'client_error' : 'auth',
+    status,
+    errorCode,
+    detail: 'x',
+    endpoint: '/coins/{id}/market_chart/range',
+    path: '/coins/x/market_chart/range',
+    attempts: 1,
+    message: `CoinGecko refused (${status})`,
+  });
+
+function backfiller(options: {
+  assets: BackfillCandidate[];
+  headroom?: number | null;
+  chart?: (id: string) => Promise<unknown>;
+  plan?: 'public' | 'demo' | 'pro';
+  settings?: Record<string, number>;
+}) {
+  const calls: string[] = [];
+  const chart = options.chart ?? (() => Promise.resolve({ prices: [], marketCaps: [], totalVolumes: [] }));
+  const coingecko = {
+    marketChartRange: vi.fn((id: string, range: { from: Date; to: Date }) => {
+      calls.push(`${id}:${Math.round((NOW.getTime() - range.from.getTime()) / 86_400_000)}d`);
+      return chart(id);
+    }),
+  };
+  const coverage = {
+    candidates: vi.fn(() => Promise.resolve(options.assets)),
+    rangeDone: vi.fn(() => Promise.resolve()),
+    failed: vi.fn(() => Promise.resolve(1)),
+    counts: vi.fn(() => Promise.resolve({ priced: 0, complete: 0, pending: 0, set_aside: 0 })),
+  };
+  const config = {
+    get: (key: string) =>
+      key === 'coingecko'
+        ? { plan: options.plan ?? 'public' }
+        : { byKey: { price_history_backfill: { settings: options.settings ?? SETTINGS } } },
+  };
+  const service = new PriceHistoryBackfiller(
+    coingecko as unknown as CoinGeckoClient,
+    { pricedLimit: 10 } as PriceGapsService,
+    {
+      insertMissing: vi.fn((rows: unknown[]) => Promise.resolve(rows.length)),
+    } as unknown as PriceGapsRepository,
+    coverage as unknown as PriceHistoryCoverageRepository,
+    { headroom: () => Promise.resolve(options.headroom ?? null) } as unknown as BackfillBudget,
+    config as unknown as ConfigService<AppConfig, true>,
+    { now: () => NOW },
+  );
+  return { service, calls, coverage };
+}
+
+function context(): JobHandlerContext<typeof PRICE_HISTORY_BACKFILL_JOB> {
+  return {
+    runId: '00000000-0000-0000-0000-000000000001',
+    attempt: 1,
+    logger: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+    slot: NOW,
+    params: { limit: 20 },
+    metrics: emptyMetrics(),
+    progress: () => undefined,
+    settings: SETTINGS,
+  };
+}
+
+describe('PriceHistoryBackfiller', () => {
+  it('asks the hourly then the daily range of each asset, and only the ranges not done yet', async () => {
+    const { service, calls } = backfiller({ assets: [candidate('a'), candidate('b', { hourlyDone: true })] });
+    const metrics = await service.backfill(context());
+    expect(calls).toEqual(['a:90d', 'a:365d', 'b:365d']);
+    expect(metrics.custom).toMatchObject({
+      assets_checked: 2,
+      assets_backfilled: 2,
+      calls: 3,
+      deferred_for_budget: 0,
+    });
+  });
+
+  it('stops before an asset the budget would not cover, and says so', async () => {
+    const { service, calls } = backfiller({ assets: [candidate('a'), candidate('b')], headroom: 3 });
+    const metrics = await service.backfill(context());
+    expect(calls).toEqual(['a:90d', 'a:365d']);
+    expect(metrics.custom).toMatchObject({ assets_checked: 1, calls: 2, deferred_for_budget: 1 });
+  });
+
+  it('counts a try for an asset CoinGecko refuses (404, 401 without a key error) and goes on', async () => {
+    const { service, calls, coverage } = backfiller({
+      assets: [candidate('gone'), candidate('old'), candidate('ok')],
+      chart: (id) =>
+        id === 'gone'
+          ? Promise.reject(refusal(404))
+          : id === 'old'
+            ? Promise.reject(refusal(401))
+            : Promise.resolve({ prices: [], marketCaps: [], totalVolumes: [] }),
+    });
+    const metrics = await service.backfill(context());
+    expect(calls).toEqual(['gone:90d', 'old:90d', 'ok:90d', 'ok:365d']);
+    expect(coverage.failed).toHaveBeenCalledTimes(2);
+    expect(metrics.custom).toMatchObject({ assets_backfilled: 1, assets_failed: 2 });
+  });
+
+  it('fails the run on a key error instead of setting assets aside', async () => {
+    const { service, coverage } = backfiller({
+      assets: [candidate('a')],
+      chart: () => Promise.reject(refusal(401, 10002)),
+    });
+    await expect(service.backfill(context())).rejects.toThrow(CoinGeckoError);
+    expect(coverage.failed).not.toHaveBeenCalled();
+  });
+
+  it('refuses to start with more than 365 days on the public and Demo plans, not on pro', () => {
+    const settings = { ...SETTINGS, PRICE_HISTORY_BACKFILL_DAYS: 730 };
+    for (const plan of ['public', 'demo'] as const) {
+      expect(() => backfiller({ assets: [], plan, settings }).service.onModuleInit()).toThrow(
+        `PRICE_HISTORY_BACKFILL_DAYS=730: the "${plan}" CoinGecko plan serves only the last 365 days of history`,
+      );
+    }
+    expect(() => backfiller({ assets: [], plan: 'pro', settings }).service.onModuleInit()).not.toThrow();
+  });
+});
