@@ -24,6 +24,26 @@ interface Charts {
     size?: { width: number; top: number; bottom: number },
   ): { slot: number; maxDuration: number; maxItems: number; bars: Bar[] };
   chartSummary(runs: Run[]): string;
+  priceScale(
+    points: PricePoint[],
+    range: { from?: string; to?: string },
+    size?: { width: number; height: number; pad: number },
+  ): {
+    rows: Array<{ t: number; close: number }>;
+    low: number;
+    high: number;
+    line: string;
+    band: string;
+  } | null;
+  priceSummary(series: { interval?: string }, scale: ReturnType<Charts['priceScale']>): string;
+}
+interface PricePoint {
+  t: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  points?: number;
 }
 
 let charts: Charts;
@@ -84,6 +104,75 @@ describe('the run chart (charts.js)', () => {
     ).toBe(
       'Last 4 finished runs: 2 succeeded, 1 failed, 1 other. Duration median 3.0 s, longest 9.0 s. ' +
         'Items per run 0–120, latest 120.',
+    );
+  });
+});
+
+const point = (t: string, open: string, high: string, low: string, close: string): PricePoint => ({
+  t,
+  open,
+  high,
+  low,
+  close,
+  points: 4,
+});
+
+describe('the price chart (charts.js)', () => {
+  const size = { width: 100, height: 60, pad: 5 };
+  const range = { from: '2026-12-07T00:00:00.000Z', to: '2026-12-07T10:00:00.000Z' };
+
+  it('places time across the range asked for and price between the lowest low and the highest high', () => {
+    const scale = charts.priceScale(
+      [
+        point('2026-12-07T00:00:00Z', '100', '110', '90', '105'),
+        point('2026-12-07T05:00:00Z', '105', '130', '100', '120'),
+        // 07:00–09:00 missing (empty buckets are left out): the line jumps the gap in time, not in index.
+        point('2026-12-07T10:00:00Z', '120', '125', '80', '90'),
+      ],
+      range,
+      size,
+    );
+    expect(scale).not.toBeNull();
+    expect([scale!.low, scale!.high]).toEqual([80, 130]);
+    // y = 5 + (130 - v) / 50 * 50: 105 → 30, 120 → 15, 90 → 45.
+    expect(scale!.line).toBe('M0 30 L50 15 L100 45');
+    expect(scale!.band).toBe('M0 25 L50 5 L100 10 L100 55 L50 35 L0 45 Z');
+  });
+
+  it('draws a flat series across the middle, leaves out points that are not numbers, and answers null for none', () => {
+    const flat = charts.priceScale(
+      [
+        point('2026-12-07T00:00:00Z', '2', '2', '2', '2'),
+        point('2026-12-07T05:00:00Z', 'NaN', '2', '2', '2'),
+        point('2026-12-07T10:00:00Z', '2', '2', '2', '2'),
+      ],
+      range,
+      size,
+    );
+    expect(flat!.rows).toHaveLength(2);
+    expect(flat!.line).toBe('M0 30 L100 30');
+    expect(charts.priceScale([], range, size)).toBeNull();
+    expect(charts.priceSummary({ interval: '1h' }, null)).toBe('No prices in this range.');
+  });
+
+  it('falls back to the first and last point when the answer has no usable range', () => {
+    const scale = charts.priceScale(
+      [point('2026-12-07T00:00:00Z', '1', '2', '1', '2'), point('2026-12-07T02:00:00Z', '2', '2', '1', '1')],
+      {},
+      size,
+    );
+    expect(scale!.line).toBe('M0 5 L100 55');
+  });
+
+  it('says in words what the chart shows: span, open, close with the change, low and high', () => {
+    const points = [
+      point('2026-12-06T00:00:00Z', '40000.5', '41000', '39500.25', '40500'),
+      point('2026-12-07T00:00:00Z', '40500', '42500', '40100', '42000.5'),
+    ];
+    const scale = charts.priceScale(points, {}, size);
+    expect(charts.priceSummary({ interval: '1d' }, scale)).toBe(
+      '2 points at 1d from 2026-12-06 00:00:00 to 2026-12-07 00:00:00 UTC: opened at $40,000.50, ' +
+        'closed at $42,000.50 (+5.00 %), low $39,500.25, high $42,500.00.',
     );
   });
 });

@@ -532,6 +532,82 @@ describe.skipIf(!HAS_CHROMIUM)(
     );
 
     it(
+      'finds an asset and shows its price chart over the range picked (day, week, …, all) from the series route',
+      async () => {
+        // The series route's contract (issue 22), fixed here so that the dashboard's drawing is what is tested.
+        const assetId = '3f0c8d52-4f3e-4a8e-9a55-2f1b3c4d5e6f';
+        const asset = {
+          id: assetId,
+          coingecko_id: 'ethereum',
+          symbol: 'ETH',
+          name: 'Ethereum',
+          is_tracked: true,
+          latest_price: { price_usd: '3050.5', timestamp: new Date().toISOString(), source: 'coingecko' },
+          history: {
+            first_at: '2025-01-01T00:00:00.000Z',
+            last_at: new Date().toISOString(),
+            raw_from: null,
+          },
+        };
+        const asked: URL[] = [];
+        await page.route('**/api/v1/assets?*', (route) =>
+          route.fulfill({ json: { items: [asset], next_cursor: null } }),
+        );
+        await page.route(`**/api/v1/assets/${assetId}`, (route) => route.fulfill({ json: asset }));
+        await page.route(`**/api/v1/assets/${assetId}/prices/series?*`, (route) => {
+          const url = new URL(route.request().url());
+          asked.push(url);
+          const from = url.searchParams.get('from')!;
+          const to = url.searchParams.get('to')!;
+          const points = [0, 1, 2].map((i) => ({
+            t: new Date(Date.parse(from) + ((Date.parse(to) - Date.parse(from)) * i) / 2).toISOString(),
+            open: String(3000 + i * 10),
+            high: String(3020 + i * 10),
+            low: String(2990 + i * 10),
+            close: String(3010 + i * 10),
+            points: 4,
+          }));
+          return route.fulfill({
+            json: { asset_id: assetId, source: 'coingecko', interval: '1h', from, to, points },
+          });
+        });
+        await signIn();
+        await page.getByLabel('Symbol, name or CoinGecko id').fill('eth');
+        await page.getByRole('button', { name: 'Find assets' }).click();
+        await page.getByRole('link', { name: 'ETH · Ethereum' }).click();
+        await page.getByRole('heading', { name: 'Ethereum (ETH)' }).waitFor();
+        const chart = page.locator('#price-chart .price-chart');
+        await expect.poll(() => chart.getAttribute('data-points')).toBe('3');
+        expect(await page.locator('#price-chart figcaption').textContent()).toContain('closed at $3,030.00');
+        const day = asked.at(-1)!;
+        expect(day.searchParams.get('interval')).toBe('auto');
+        expect(Date.parse(day.searchParams.get('to')!) - Date.parse(day.searchParams.get('from')!)).toBe(
+          86_400_000,
+        );
+
+        await page.getByRole('radio', { name: 'Week' }).check();
+        await expect.poll(() => asked.length).toBe(2);
+        const week = asked[1];
+        expect(Date.parse(week.searchParams.get('to')!) - Date.parse(week.searchParams.get('from')!)).toBe(
+          7 * 86_400_000,
+        );
+        await page.getByRole('radio', { name: 'All' }).check();
+        await expect.poll(() => asked.length).toBe(3);
+        expect(asked[2].searchParams.get('from')).toBe('2025-01-01T00:00:00.000Z');
+
+        for (const width of WIDTHS) {
+          await page.setViewportSize({ width, height: 900 });
+          await expectFits(`asset view at ${width}px`);
+          const violations = await axeViolations(page);
+          expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+        }
+        await screenshot(page, 'dashboard-asset-390');
+        expect(unexpectedProblems()).toEqual([]);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       'keeps the token in this tab’s sessionStorage only, out of the URL and localStorage',
       async () => {
         await signIn();

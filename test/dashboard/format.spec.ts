@@ -26,6 +26,10 @@ interface Format {
   median(values: number[]): number | null;
   number(n: unknown): string;
   scheduleInWords(expression: unknown): string;
+  formatPrice(value: unknown): string;
+  PRICE_RANGES: string[];
+  monthsBefore(date: Date, months: number): Date;
+  rangeBounds(range: string, now: number, firstAt?: string | null): { from: string; to: string } | null;
 }
 
 let format: Format;
@@ -139,5 +143,46 @@ describe('cron schedules in words (format.js)', () => {
   it('tolerates no expression and stray spaces', () => {
     expect(format.scheduleInWords(undefined)).toBe('custom schedule');
     expect(format.scheduleInWords('  0 0 3 * * *  ')).toBe('daily at 03:00 UTC');
+  });
+});
+
+describe('prices and chart ranges (format.js)', () => {
+  it('writes a USD amount from its decimal string: cents from $1 up, four significant digits below', () => {
+    expect(format.formatPrice('43123.456789')).toBe('$43,123.46');
+    expect(format.formatPrice('1')).toBe('$1.00');
+    expect(format.formatPrice('0')).toBe('$0.00');
+    expect(format.formatPrice('0.000123456')).toBe('$0.0001235');
+    expect(format.formatPrice(-2.5)).toBe('-$2.50');
+    for (const value of [null, undefined, '', 'abc', Number.NaN]) expect(format.formatPrice(value)).toBe('?');
+  });
+
+  it('goes back calendar months, to the last day of a shorter month', () => {
+    const back = (iso: string, months: number) => format.monthsBefore(new Date(iso), months).toISOString();
+    expect(back('2026-03-31T10:15:00.000Z', 1)).toBe('2026-02-28T10:15:00.000Z');
+    expect(back('2028-03-31T00:00:00.000Z', 1)).toBe('2028-02-29T00:00:00.000Z');
+    expect(back('2028-02-29T12:00:00.000Z', 12)).toBe('2027-02-28T12:00:00.000Z');
+    expect(back('2026-01-15T00:00:00.000Z', 1)).toBe('2025-12-15T00:00:00.000Z');
+  });
+
+  it('gives each range of the picker its window, ending now', () => {
+    const to = new Date(NOW).toISOString();
+    expect(format.PRICE_RANGES).toEqual(['day', 'week', 'month', 'year', 'all']);
+    expect(format.rangeBounds('day', NOW)).toEqual({ from: '2026-12-06T12:00:00.000Z', to });
+    expect(format.rangeBounds('week', NOW)).toEqual({ from: '2026-11-30T12:00:00.000Z', to });
+    expect(format.rangeBounds('month', NOW)).toEqual({ from: '2026-11-07T12:00:00.000Z', to });
+    expect(format.rangeBounds('year', NOW)).toEqual({ from: '2025-12-07T12:00:00.000Z', to });
+    expect(format.rangeBounds('all', NOW, '2024-05-01T00:00:00Z')).toEqual({
+      from: '2024-05-01T00:00:00.000Z',
+      to,
+    });
+    expect(format.rangeBounds('decade', NOW)).toBeNull();
+  });
+
+  it('starts "all" at the first stored price, within the ten years the series route allows', () => {
+    expect(format.rangeBounds('all', NOW, null)).toBeNull();
+    expect(format.rangeBounds('all', NOW, 'not a time')).toBeNull();
+    expect(format.rangeBounds('all', NOW, '2001-01-01T00:00:00Z')?.from).toBe('2016-12-07T12:00:00.000Z');
+    // A clock behind the data: never a window that ends before it starts.
+    expect(format.rangeBounds('all', NOW, '2027-01-01T00:00:00Z')?.from).toBe(new Date(NOW).toISOString());
   });
 });

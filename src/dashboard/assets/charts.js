@@ -3,7 +3,7 @@
 // below them turns their numbers into elements.
 
 import { element, svg } from './dom.js';
-import { ACTIVE, formatDuration, median, number, parseTime, utc } from './format.js';
+import { ACTIVE, formatDuration, formatPrice, median, number, parseTime, utc } from './format.js';
 
 /** How many finished runs a run chart shows. */
 export const CHART_RUNS = 50;
@@ -110,6 +110,96 @@ export function chartNode(newestFirst, { highlight } = {}) {
     element('div', { className: 'chart-legend', attrs: { 'aria-hidden': 'true' } }, [
       element('span', { text: `duration (max ${formatDuration(maxDuration)})` }),
       element('span', { text: `items (max ${number(maxItems)})` }),
+    ]),
+    chart,
+    caption,
+  ]);
+}
+
+const PRICE_CHART = { width: 500, height: 160, pad: 6 };
+const round = (value) => Math.round(value * 100) / 100;
+
+/**
+ * Where a price series goes: time across the range asked for (so a gap stays a gap in time), price up the
+ * chart between the lowest low and the highest high. `line` is the closes, `band` each bucket's low–high.
+ * Points whose amounts are not numbers are left out; null when none is left.
+ */
+export function priceScale(points, range, { width, height, pad } = PRICE_CHART) {
+  const rows = (points ?? [])
+    .map((point) => ({
+      t: Date.parse(point.t),
+      open: Number(point.open),
+      high: Number(point.high),
+      low: Number(point.low),
+      close: Number(point.close),
+    }))
+    .filter((row) => Object.values(row).every(Number.isFinite));
+  if (rows.length === 0) return null;
+  const start = Number.isFinite(Date.parse(range?.from)) ? Date.parse(range.from) : rows[0].t;
+  const end = Number.isFinite(Date.parse(range?.to)) ? Date.parse(range.to) : rows.at(-1).t;
+  const low = Math.min(...rows.map((row) => row.low));
+  const high = Math.max(...rows.map((row) => row.high));
+  let [min, max] = [low, high];
+  if (max === min) {
+    // A flat series is drawn across the middle rather than divided by a zero span.
+    const margin = Math.abs(max) * 0.01 || 1;
+    [min, max] = [min - margin, max + margin];
+  }
+  const x = (t) => round(((t - start) / Math.max(1, end - start)) * width);
+  const y = (value) => round(pad + ((max - value) / (max - min)) * (height - 2 * pad));
+  const line = rows.map((row, index) => `${index ? 'L' : 'M'}${x(row.t)} ${y(row.close)}`).join(' ');
+  const highs = rows.map((row) => `${x(row.t)} ${y(row.high)}`);
+  const lows = rows.map((row) => `${x(row.t)} ${y(row.low)}`).reverse();
+  const band = `M${[...highs, ...lows].join(' L')} Z`;
+  return { rows, low, high, line, band };
+}
+
+/** What the price chart says in words: its span, first open, last close with the change, low and high. */
+export function priceSummary(series, scale) {
+  if (!scale) return 'No prices in this range.';
+  const { rows } = scale;
+  const first = rows[0];
+  const last = rows.at(-1);
+  const change = first.open !== 0 ? ((last.close - first.open) / first.open) * 100 : null;
+  const changeText = change === null ? '' : ` (${change >= 0 ? '+' : ''}${change.toFixed(2)} %)`;
+  return (
+    `${number(rows.length)} ${rows.length === 1 ? 'point' : 'points'} at ${series.interval ?? '?'} ` +
+    `from ${utc(new Date(first.t))} to ${utc(new Date(last.t))} UTC: opened at ${formatPrice(first.open)}, ` +
+    `closed at ${formatPrice(last.close)}${changeText}, low ${formatPrice(scale.low)}, ` +
+    `high ${formatPrice(scale.high)}.`
+  );
+}
+
+/** The price chart of one asset over the range asked for, from the series route's answer. */
+export function priceChartNode(series, label) {
+  const id = `chart-${++chartCount}`;
+  const scale = priceScale(series.points, series);
+  const { width, height } = PRICE_CHART;
+  const caption = element('figcaption', {
+    text: priceSummary(series, scale),
+    attrs: { id: `${id}-summary` },
+  });
+  if (!scale) return element('figure', { className: 'chart-figure' }, [caption]);
+  const chart = svg(
+    'svg',
+    {
+      viewBox: `0 0 ${width} ${height}`,
+      role: 'img',
+      'aria-labelledby': `${id}-title ${id}-summary`,
+      class: 'chart price-chart',
+      'data-points': scale.rows.length,
+      preserveAspectRatio: 'none',
+    },
+    [
+      svg('title', { id: `${id}-title` }, [label]),
+      svg('path', { d: scale.band, class: 'price-band' }),
+      svg('path', { d: scale.line, class: 'price-line' }),
+    ],
+  );
+  return element('figure', { className: 'chart-figure' }, [
+    element('div', { className: 'chart-legend', attrs: { 'aria-hidden': 'true' } }, [
+      element('span', { text: `low ${formatPrice(scale.low)}` }),
+      element('span', { text: `high ${formatPrice(scale.high)}` }),
     ]),
     chart,
     caption,

@@ -1,16 +1,18 @@
-/* global window -- a browser global beyond those eslint.config.mjs lists */
+/* global window, location -- browser globals beyond those eslint.config.mjs lists */
 // The jobs dashboard's entry: the refresh loop and the page's wiring. The views are the modules it imports
 // (native ES modules, served as they are): api.js (the client and the token), jobs.js (the overview),
-// runs.js and run-detail.js, actions.js (Run now, Cancel), service.js (alerts, usage), charts.js, and the
+// runs.js and run-detail.js, assets.js (search, price chart), actions.js (Run now, Cancel), service.js
+// (alerts, usage), charts.js, and the
 // shared format.js and dom.js. Every value from the API reaches the page through textContent or SVG
 // attributes, never as HTML. Jobs, their trigger routes and limits come from GET /api/v1/jobs.
 
 import { cancel, dialogBody, followRun, trigger } from './actions.js';
+import { clearAssets, refreshAsset, routeAsset, wireAssets } from './assets.js';
 import { TOKEN_SHAPE, call, loadToken, optional, saveToken } from './api.js';
 import { element, say, show } from './dom.js';
 import { ACTIVE, STATUSES, utc } from './format.js';
 import { renderCharts, renderJobs } from './jobs.js';
-import { refreshDetail, route } from './run-detail.js';
+import { refreshDetail, routeRun } from './run-detail.js';
 import { historyQuery, loadMore, mergeFirstPage, reloadHistory, renderHistory, renderQueue } from './runs.js';
 import { ALERTS_SHOWN, renderAlerts, renderUsage } from './service.js';
 import { page, state } from './state.js';
@@ -36,6 +38,15 @@ function clearData(message) {
   // Emptied by hand: the next answer must render even if it equals the last one shown.
   for (const node of [ui.alerts, ui.usage, ui.runDetail]) delete node.dataset.sig;
   ui.refreshed.textContent = '';
+  clearAssets();
+}
+
+/** Shows the view the hash names (the jobs, a run or an asset); true when what it shows changed. */
+function route() {
+  const runChanged = routeRun(location.hash);
+  const assetChanged = routeAsset(location.hash);
+  ui.viewMain.hidden = Boolean(state.detailId || state.assetId);
+  return runChanged || assetChanged;
 }
 
 function refuse(answer) {
@@ -115,6 +126,7 @@ async function refresh() {
     renderCharts(state.jobs),
     followRun(),
     refreshDetail(),
+    refreshAsset(),
   ]);
   if (generation !== state.generation) return;
   say(ui.status, '', 'info');
@@ -138,6 +150,7 @@ function useToken(token) {
   void refresh();
 }
 
+wireAssets();
 page.refresh = refresh;
 page.refuse = refuse;
 page.renderJobs = renderJobs;

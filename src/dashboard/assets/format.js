@@ -112,3 +112,50 @@ export function scheduleInWords(expression) {
   }
   return 'custom schedule';
 }
+
+/** A USD amount (the API's decimal string): cents from $1 up, four significant digits below. */
+export function formatPrice(value) {
+  const amount = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof amount !== 'number' || !Number.isFinite(amount)) return '?';
+  const options =
+    Math.abs(amount) >= 1 || amount === 0
+      ? { minimumFractionDigits: 2, maximumFractionDigits: 2 }
+      : { maximumSignificantDigits: 4 };
+  return `${amount < 0 ? '-' : ''}$${Math.abs(amount).toLocaleString('en', options)}`;
+}
+
+/** The ranges a price chart offers, and how far back each reaches. */
+export const PRICE_RANGES = ['day', 'week', 'month', 'year', 'all'];
+/** The series route refuses a wider range; "all" of an older history starts here instead. */
+const MAX_RANGE_MONTHS = 120;
+
+/** `months` calendar months before `date`, on the same day or the month's last (31 March → 28/29 February). */
+export function monthsBefore(date, months) {
+  const back = new Date(date);
+  const day = back.getUTCDate();
+  back.setUTCDate(1);
+  back.setUTCMonth(back.getUTCMonth() - months);
+  const lastDay = new Date(Date.UTC(back.getUTCFullYear(), back.getUTCMonth() + 1, 0)).getUTCDate();
+  back.setUTCDate(Math.min(day, lastDay));
+  return back;
+}
+
+/**
+ * `{from, to}` (ISO) of a chart range ending at `now`: a day or a week of hours, a calendar month or year,
+ * or "all" from the asset's first stored price (null when it has none).
+ */
+export function rangeBounds(range, now, firstAt) {
+  const end = new Date(now);
+  let start;
+  if (range === 'day') start = new Date(now - 86_400_000);
+  else if (range === 'week') start = new Date(now - 7 * 86_400_000);
+  else if (range === 'month') start = monthsBefore(end, 1);
+  else if (range === 'year') start = monthsBefore(end, 12);
+  else if (range === 'all') {
+    const first = parseTime(firstAt);
+    if (!first) return null;
+    const earliest = monthsBefore(end, MAX_RANGE_MONTHS).getTime();
+    start = new Date(Math.min(now, Math.max(first.getTime(), earliest)));
+  } else return null;
+  return { from: start.toISOString(), to: end.toISOString() };
+}

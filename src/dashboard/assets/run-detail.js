@@ -1,7 +1,7 @@
 // The run detail at #/runs/<id> (a link an alert's run_url can carry): every field of the run, its custom
 // metrics, the full error, Cancel while it is active, and the chart of its job's last runs.
 
-/* global location, Node -- browser globals beyond those eslint.config.mjs lists */
+/* global Node -- a browser global beyond those eslint.config.mjs lists */
 
 import { openCancelDialog } from './actions.js';
 import { call } from './api.js';
@@ -12,13 +12,12 @@ import { refreshChart } from './jobs.js';
 import { state } from './state.js';
 import { ui } from './ui.js';
 
-/** Shows the view the hash names; true when the run shown changed. */
-export function route() {
-  const match = /^#\/runs\/([^/]+)$/.exec(location.hash);
+/** Shows the run view when the hash names a run; true when the run shown changed. */
+export function routeRun(hash) {
+  const match = /^#\/runs\/([^/]+)$/.exec(hash);
   const id = match && RUN_ID.test(match[1]) ? match[1].toLowerCase() : null;
   const changed = id !== state.detailId;
   state.detailId = id;
-  ui.viewMain.hidden = Boolean(id);
   ui.viewRun.hidden = !id;
   if (changed && id) {
     ui.runHeading.textContent = 'Run';

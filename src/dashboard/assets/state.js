@@ -29,6 +29,11 @@ export const state = {
   /** The job the Run now dialog is for. */
   dialogJob: null,
   cancelRun: null,
+  /** The asset shown at #/assets/<id>, the range its chart shows, and what was loaded for it when. */
+  assetId: null,
+  assetRange: 'day',
+  asset: null,
+  series: null,
 };
 
 /**
