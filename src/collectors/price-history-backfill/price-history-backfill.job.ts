@@ -24,5 +24,6 @@ export const PRICE_HISTORY_BACKFILL_JOB = defineJob({
     PRICE_HISTORY_BACKFILL_MAX_TRIES: integer({ min: 1, max: 100, default: 3 }),
   },
   // Two calls an asset at most; a completed asset costs nothing, so the last run's real count replaces this soon.
-  estimateCalls: ({ limit }) => 2 * limit,
+  // The runner resolves the limit before a run; null never reaches here for a non-nullable limit.
+  estimateCalls: ({ limit }) => 2 * (limit ?? 0),
 });
