@@ -9,6 +9,8 @@ import {
   type RunnerTestSuite,
   type TestContext,
 } from 'vitest';
+import { JOB_MODULES } from '../../src/app.module.js';
+import { definitionsOf } from '../../src/jobs/framework/job-module.js';
 import { CoinGeckoFake, faults, type CoinGeckoFakeOptions } from '../fakes/coingecko-fake.js';
 import { createMigratedOrm, createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort, spawnService, waitForHttp, type ServiceProcess } from '../support/service-process.js';
@@ -32,11 +34,8 @@ const ON_PGLITE = inject('testDatabase').mode === 'pglite';
 /** No cron tick, no catch-up: only the runs a test triggers. */
 const QUIET: Record<string, string> = {
   JOBS_CATCH_UP: 'false',
-  TOP_COINS_COLLECTION_ENABLED: 'false',
-  PRICE_COLLECTION_ENABLED: 'false',
-  CONTRACT_ADDRESSES_COLLECTION_ENABLED: 'false',
-  PRICE_GAP_REPAIR_ENABLED: 'false',
-  JOB_RUNS_RETENTION_ENABLED: 'false',
+  // Every registered job, from its definition: a job added later cannot spend the calls these tests count.
+  ...Object.fromEntries(definitionsOf(JOB_MODULES).map((job) => [`${job.envPrefix}_ENABLED`, 'false'])),
 };
 
 interface RunView {
