@@ -12,6 +12,20 @@ export interface JobParams {
   limit: number | null;
 }
 
+/** The params of a job without a limit: nothing (its trigger body must be `{}`). */
+export type NoJobParams = Record<never, never>;
+
+/**
+ * What one job's code sees as its params, from its definition's `limit`: `{ limit: number }` when the limit
+ * is not nullable (the runner has resolved it, so a fallback would be dead code), `{ limit: number | null }`
+ * when `null` ("all") is accepted, `{}` for a job without a limit.
+ */
+export type JobParamsOf<L extends JobLimit | undefined> = [L] extends [JobLimit]
+  ? L['nullable'] extends false
+    ? { readonly limit: number }
+    : { readonly limit: number | null }
+  : NoJobParams;
+
 export interface JobLimit {
   /** Used when neither `<PREFIX>_LIMIT` nor the trigger body gives one; `null` = all. */
   readonly default: number | null;
@@ -28,7 +42,7 @@ export interface JobLimit {
 export type JobSettingsSchema = Readonly<Record<string, z.ZodType<unknown, string | undefined>>>;
 export type JobSettingsOf<S extends JobSettingsSchema> = { readonly [K in keyof S]: z.output<S[K]> };
 
-export interface JobSpec<S extends JobSettingsSchema> {
+export interface JobSpec<S extends JobSettingsSchema, L extends JobLimit | undefined> {
   /** Stable key stored in `job_runs.job_key`, used as the cron job name and the CLI argument. */
   key: string;
   /** One line for `GET /jobs`, Swagger and the dashboard. */
@@ -38,7 +52,7 @@ export interface JobSpec<S extends JobSettingsSchema> {
   /** 6-field cron expression (UTC) used when `<PREFIX>_SCHEDULE` is not set. */
   schedule: string;
   /** Omit for a job that takes no limit: it has no `<PREFIX>_LIMIT` and its trigger body must be `{}`. */
-  limit?: JobLimit;
+  limit?: L;
   /** Default of `<PREFIX>_TIMEOUT_MS`. */
   timeoutMs?: number;
   /** Jobs that must have succeeded once before this one runs; run first (trigger `dependency`) when they have not. */
@@ -46,14 +60,21 @@ export interface JobSpec<S extends JobSettingsSchema> {
   /** `POST /api/v1/jobs/<path>`; its Swagger operation is named after it (`collect-top-coins` → `collectTopCoins`). */
   trigger: { path: string; summary: string };
   /** Upstream (CoinGecko) calls one run is expected to make; the call budget's projection uses it. */
-  estimateCalls?: (params: JobParams, settings: JobSettingsOf<S>) => number;
+  estimateCalls?: (params: JobParamsOf<L>, settings: JobSettingsOf<S>) => number;
   /** The job's own variables beyond the four standard ones, by full variable name. */
   settings?: S;
   /** The run label; default `<key>(limit=<n|all>)`, or the key alone for a job without a limit. */
-  label?: (params: JobParams) => string;
+  label?: (params: JobParamsOf<L>) => string;
 }
 
-export interface JobDefinition<S extends JobSettingsSchema = JobSettingsSchema> {
+/**
+ * `P` is what the job's own code sees as its params (see JobParamsOf); framework code that handles any job
+ * uses the default, the runner's `{ limit: number | null }`.
+ */
+export interface JobDefinition<
+  S extends JobSettingsSchema = JobSettingsSchema,
+  P extends object = JobParams,
+> {
   readonly key: string;
   readonly description: string;
   readonly envPrefix: string;
@@ -66,9 +87,13 @@ export interface JobDefinition<S extends JobSettingsSchema = JobSettingsSchema> 
   /** `collectTopCoins` for `collect-top-coins`: the trigger's OpenAPI operationId. */
   readonly operationId: string;
   readonly settings: S;
-  label(params: JobParams): string;
-  estimateCalls(params: JobParams, settings: JobSettingsOf<S>): number;
+  // Method syntax on purpose: a job's definition stays assignable to JobDefinition whatever its params.
+  label(params: P): string;
+  estimateCalls(params: P, settings: JobSettingsOf<S>): number;
 }
+
+/** The params one job's handler receives, from its definition (`ParamsOf<typeof PRICES_JOB>`). */
+export type ParamsOf<D extends JobDefinition> = Parameters<D['label']>[0];
 
 export const DEFAULT_JOB_TIMEOUT_MS = 15 * 60 * 1000;
 
@@ -87,9 +112,10 @@ export class JobDefinitionError extends Error {
   }
 }
 
-export function defineJob<const S extends JobSettingsSchema = Record<never, never>>(
-  spec: JobSpec<S>,
-): JobDefinition<S> {
+export function defineJob<
+  const S extends JobSettingsSchema = Record<never, never>,
+  const L extends JobLimit | undefined = undefined,
+>(spec: JobSpec<S, L>): JobDefinition<S, JobParamsOf<L>> {
   const fail = (field: string, problem: string): never => {
     throw new JobDefinitionError(spec.key, field, problem);
   };
@@ -100,8 +126,9 @@ export function defineJob<const S extends JobSettingsSchema = Record<never, neve
   if (schedule.split(' ').length !== 6 || !validateCronExpression(schedule).valid) {
     fail('schedule', `"${spec.schedule}" is not a valid 6-field cron expression`);
   }
-  if (spec.limit) {
-    const { min, max, default: byDefault, nullable } = spec.limit;
+  const limit: JobLimit | undefined = spec.limit;
+  if (limit) {
+    const { min, max, default: byDefault, nullable } = limit;
     if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min < 1 || max < min) {
       fail('limit', `bounds ${min}..${max} are not integers with 1 <= min <= max`);
     }
@@ -117,20 +144,23 @@ export function defineJob<const S extends JobSettingsSchema = Record<never, neve
   const timeoutMs = spec.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1000)
     fail('timeoutMs', `${timeoutMs} is below 1000 ms`);
-  const limited = spec.limit !== undefined;
+  const limited = limit !== undefined;
   return Object.freeze({
     key: spec.key,
     description: spec.description,
     envPrefix: spec.envPrefix,
     defaultSchedule: schedule,
-    limit: spec.limit ? Object.freeze({ ...spec.limit }) : null,
+    limit: limit ? Object.freeze({ ...limit }) : null,
     defaultTimeoutMs: timeoutMs,
     dependsOn: (spec.dependsOn ?? []).map((dependency) => dependency.key),
     triggerPath: spec.trigger.path,
     triggerSummary: spec.trigger.summary,
     operationId: spec.trigger.path.replace(/-([a-z0-9])/g, (_, char: string) => char.toUpperCase()),
     settings: spec.settings ?? ({} as S),
-    label: spec.label ?? ((params) => (limited ? limitLabel(spec.key, params) : spec.key)),
+    label:
+      spec.label ??
+      // Without a label of its own a limited job's params carry a limit, so this view of them is exact.
+      ((params) => (limited ? limitLabel(spec.key, params as unknown as JobParams) : spec.key)),
     estimateCalls: spec.estimateCalls ?? (() => 0),
   });
 }

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JOB_MODULES } from '../../src/app.module.js';
 import { JobHandler, type JobHandlerContext } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
+import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
 import { defineJob } from '../../src/jobs/job-definition.js';
-import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import {
@@ -42,14 +41,7 @@ const gates: Array<() => void> = [];
 const releaseProbe = () => gates.shift()?.();
 
 @Injectable()
-class ProbeJob {
-  constructor(private readonly runner: JobRunnerService) {}
-
-  @Cron(PROBE_JOB.defaultSchedule, { name: PROBE_JOB.key, timeZone: 'UTC', disabled: true })
-  tick(): Promise<void> {
-    return this.runner.tick(PROBE_JOB);
-  }
-
+class ProbeJob extends ScheduledJob(PROBE_JOB) {
   @JobHandler(PROBE_JOB)
   async probe(ctx: JobHandlerContext): Promise<void> {
     const total = ctx.params.limit ?? 10;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_MODULES } from '../../src/app.module.js';
 import { JobHandler, type JobHandlerContext } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
+import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
 import { defineJob } from '../../src/jobs/job-definition.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -18,9 +19,9 @@ const BATCH_JOB = defineJob({
 let batches = 0;
 
 @Injectable()
-class BatchJob {
+class BatchJob extends ScheduledJob(BATCH_JOB) {
   @JobHandler(BATCH_JOB)
-  async work(ctx: JobHandlerContext<typeof BATCH_JOB.settings>): Promise<void> {
+  async work(ctx: JobHandlerContext<typeof BATCH_JOB>): Promise<void> {
     // Stops between batches, as the shared upsert does.
     while (!ctx.signal.aborted) {
       batches += 1;

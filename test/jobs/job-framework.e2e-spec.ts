@@ -7,6 +7,7 @@ import { integer } from '../../src/config/env-vars.js';
 import { ConfigValidationError } from '../../src/config/env.schema.js';
 import { JobHandler, type JobHandlerContext } from '../../src/jobs/framework/job-handler.decorator.js';
 import { definitionsOf, JobModule } from '../../src/jobs/framework/job-module.js';
+import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
 import { defineJob, JobDefinitionError } from '../../src/jobs/job-definition.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { QUIET_ENV, startApp, type RunningApp } from '../support/app.js';
@@ -25,25 +26,18 @@ const ECHO_JOB = defineJob({
   limit: { default: 3, min: 1, max: 7, nullable: false },
   trigger: { path: 'echo-test', summary: 'Echo its parameters' },
   settings: { ECHO_TEST_FACTOR: integer({ min: 1, max: 9, default: 2 }) },
-  estimateCalls: ({ limit }) => limit ?? 0,
+  estimateCalls: ({ limit }) => limit,
 });
 
 let release: () => void = () => undefined;
 let gate: Promise<void> = Promise.resolve();
 
 @Injectable()
-class EchoJob {
-  constructor(private readonly runner: JobRunnerService) {}
-
-  @Cron(ECHO_JOB.defaultSchedule, { name: ECHO_JOB.key, timeZone: 'UTC', disabled: true })
-  tick(): Promise<void> {
-    return this.runner.tick(ECHO_JOB);
-  }
-
+class EchoJob extends ScheduledJob(ECHO_JOB) {
   @JobHandler(ECHO_JOB)
-  async echo(ctx: JobHandlerContext<typeof ECHO_JOB.settings>): Promise<void> {
+  async echo(ctx: JobHandlerContext<typeof ECHO_JOB>): Promise<void> {
     await gate;
-    ctx.metrics.items_processed = (ctx.params.limit ?? 0) * ctx.settings.ECHO_TEST_FACTOR;
+    ctx.metrics.items_processed = ctx.params.limit * ctx.settings.ECHO_TEST_FACTOR;
     ctx.metrics.custom.factor = ctx.settings.ECHO_TEST_FACTOR;
   }
 }
@@ -189,6 +183,89 @@ describe('definitions that could never run fail start-up, naming the job and the
     } finally {
       await db.drop();
     }
+  });
+
+  describe("a job's @Cron tick is its definition's", () => {
+    const job = (name: string) =>
+      defineJob({
+        key: `${name}_test`,
+        description: 'tick test',
+        envPrefix: `${name.toUpperCase()}_TEST`,
+        schedule: '0 0 5 * * *',
+        trigger: { path: `${name.replace(/_/g, '-')}-test`, summary: 'Tick test' },
+      });
+    const refusesToStart = async (modules: (new () => unknown)[], message: string): Promise<void> => {
+      const db = await createTestDatabase();
+      try {
+        await expect(createApp({ ...QUIET_ENV, DATABASE_URL: db.url }, { jobs: modules })).rejects.toThrow(
+          message,
+        );
+      } finally {
+        await db.drop();
+      }
+    };
+
+    it('refuses a definition without a tick', async () => {
+      const UNSCHEDULED = job('unscheduled');
+      @Injectable()
+      class UnscheduledJob {
+        @JobHandler(UNSCHEDULED)
+        async work(): Promise<void> {}
+      }
+      @JobModule(UNSCHEDULED, { providers: [UnscheduledJob] })
+      class UnscheduledModule {}
+      await refusesToStart(
+        [UnscheduledModule],
+        'job unscheduled_test has no @Cron tick: its service must extend ScheduledJob(<its definition>)',
+      );
+    });
+
+    it('refuses a service whose tick is the tick of another job', async () => {
+      const MISTICKED = job('misticked');
+      @Injectable()
+      class MistickedJob extends ScheduledJob(ECHO_JOB) {
+        @JobHandler(MISTICKED)
+        async work(): Promise<void> {}
+      }
+      @JobModule(MISTICKED, { providers: [MistickedJob] })
+      class MistickedModule {}
+      await refusesToStart(
+        [EchoJobModule, MistickedModule],
+        'job echo_test: MistickedJob.tick is its tick, but MistickedJob handles job misticked_test',
+      );
+    });
+
+    it('refuses a hand-written @Cron tick, which could run another job than its name says', async () => {
+      const HAND_WRITTEN = job('hand_written');
+      @Injectable()
+      class HandWrittenJob {
+        constructor(private readonly runner: JobRunnerService) {}
+
+        @Cron(HAND_WRITTEN.defaultSchedule, { name: HAND_WRITTEN.key, timeZone: 'UTC', disabled: true })
+        tick(): Promise<void> {
+          return this.runner.tick(ECHO_JOB);
+        }
+
+        @JobHandler(HAND_WRITTEN)
+        async work(): Promise<void> {}
+      }
+      @JobModule(HAND_WRITTEN, { providers: [HandWrittenJob] })
+      class HandWrittenModule {}
+      await refusesToStart(
+        [EchoJobModule, HandWrittenModule],
+        'job hand_written_test: HandWrittenJob.tick is a hand-written @Cron tick',
+      );
+    });
+
+    it('builds the @Cron of the tick from the definition, off until the scheduler applies the config', () => {
+      // `@Cron` keeps its options on the method under this key (@nestjs/schedule's SCHEDULE_CRON_OPTIONS).
+      expect(Reflect.getMetadata('SCHEDULE_CRON_OPTIONS', EchoJob.prototype.tick)).toEqual({
+        cronTime: ECHO_JOB.defaultSchedule,
+        name: ECHO_JOB.key,
+        timeZone: 'UTC',
+        disabled: true,
+      });
+    });
   });
 
   it('refuses two jobs sharing a key, an env prefix or a route', () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_MODULES } from '../../src/app.module.js';
 import { JobHandler, type JobHandlerContext } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
+import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
 import { defineJob } from '../../src/jobs/job-definition.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -19,9 +20,9 @@ const HELD_JOB = defineJob({
 let release: (() => void) | undefined;
 
 @Injectable()
-class HeldJob {
+class HeldJob extends ScheduledJob(HELD_JOB) {
   @JobHandler(HELD_JOB)
-  async work(ctx: JobHandlerContext<typeof HELD_JOB.settings>): Promise<void> {
+  async work(ctx: JobHandlerContext<typeof HELD_JOB>): Promise<void> {
     ctx.metrics.items_processed = 4;
     ctx.metrics.items_created = 3;
     ctx.metrics.items_updated = 1;

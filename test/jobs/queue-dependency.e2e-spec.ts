@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_MODULES } from '../../src/app.module.js';
 import { JobHandler } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
+import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
 import { defineJob } from '../../src/jobs/job-definition.js';
 import { ConcurrencySlotsRepository } from '../../src/jobs/runner/concurrency-slots.repository.js';
 import { startApp, type RunningApp } from '../support/app.js';
@@ -35,18 +36,24 @@ let dependentHeld = Promise.resolve();
 const started: string[] = [];
 
 @Injectable()
-class QueueDependencyJobs {
+class BlockerJob extends ScheduledJob(BLOCKER) {
   @JobHandler(BLOCKER)
   async blocker(): Promise<void> {
     started.push(BLOCKER.key);
     await held;
   }
+}
 
+@Injectable()
+class BaseJob extends ScheduledJob(BASE) {
   @JobHandler(BASE)
   async base(): Promise<void> {
     started.push(BASE.key);
   }
+}
 
+@Injectable()
+class DependentJob extends ScheduledJob(DEPENDENT) {
   @JobHandler(DEPENDENT)
   async dependent(): Promise<void> {
     started.push(DEPENDENT.key);
@@ -54,13 +61,13 @@ class QueueDependencyJobs {
   }
 }
 
-@JobModule(BLOCKER, { providers: [QueueDependencyJobs] })
+@JobModule(BLOCKER, { providers: [BlockerJob] })
 class BlockerModule {}
 
-@JobModule(BASE)
+@JobModule(BASE, { providers: [BaseJob] })
 class BaseModule {}
 
-@JobModule(DEPENDENT)
+@JobModule(DEPENDENT, { providers: [DependentJob] })
 class DependentModule {}
 
 const ADMIN = 'queue-dep-test-admin-token-0123456789ab';

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_MODULES } from '../../src/app.module.js';
 import { JobHandler } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
+import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
 import { defineJob } from '../../src/jobs/job-definition.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -23,23 +24,26 @@ const held = new Promise<void>((resolve) => (release = resolve));
 const started: string[] = [];
 
 @Injectable()
-class QueueJobs {
+class FirstJob extends ScheduledJob(FIRST) {
   @JobHandler(FIRST)
   async first(): Promise<void> {
     started.push(FIRST.key);
     await held;
   }
+}
 
+@Injectable()
+class SecondJob extends ScheduledJob(SECOND) {
   @JobHandler(SECOND)
   async second(): Promise<void> {
     started.push(SECOND.key);
   }
 }
 
-@JobModule(FIRST, { providers: [QueueJobs] })
+@JobModule(FIRST, { providers: [FirstJob] })
 class FirstModule {}
 
-@JobModule(SECOND)
+@JobModule(SECOND, { providers: [SecondJob] })
 class SecondModule {}
 
 const ADMIN = 'queue-test-admin-token-0123456789abcd';

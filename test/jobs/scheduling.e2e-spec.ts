@@ -1,5 +1,5 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
-import { Cron, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
+import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRICES_JOB } from '../../src/collectors/prices/prices.job.js';
@@ -9,7 +9,8 @@ import { AppConfigModule } from '../../src/config/config.module.js';
 import { DatabaseModule } from '../../src/database/database.module.js';
 import { JOB_CLOCK } from '../../src/jobs/clock.js';
 import { JobHandler } from '../../src/jobs/framework/job-handler.decorator.js';
-import { JOBS_LOGGER, JobRunnerService } from '../../src/jobs/job-runner.service.js';
+import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
+import { JOBS_LOGGER } from '../../src/jobs/job-runner.service.js';
 import { JobRunsReadRepository } from '../../src/jobs/history/job-runs.read-repository.js';
 import { JobSchedulerService } from '../../src/jobs/job-scheduler.service.js';
 import { JobsModule } from '../../src/jobs/jobs.module.js';
@@ -20,28 +21,19 @@ import { memoryLogger } from '../support/jobs.js';
 let now = new Date('2026-05-10T01:00:00Z');
 let topCoinsRuns = 0;
 
-/** Stands in for the collectors: the same `@Cron` tick and `@JobHandler` shape, jobs that only count. */
+/** Stand in for the collectors: the same ScheduledJob tick and `@JobHandler` shape, jobs that only count. */
 @Injectable()
-class StandInCollectors {
-  constructor(private readonly runner: JobRunnerService) {}
-
+class StandInTopCoins extends ScheduledJob(TOP_COINS_JOB) {
   @JobHandler(TOP_COINS_JOB)
   async collectTopCoins(): Promise<void> {
     topCoinsRuns += 1;
   }
+}
 
+@Injectable()
+class StandInPrices extends ScheduledJob(PRICES_JOB) {
   @JobHandler(PRICES_JOB)
   async collectPrices(): Promise<void> {}
-
-  @Cron(TOP_COINS_JOB.defaultSchedule, { name: TOP_COINS_JOB.key, timeZone: 'UTC', disabled: true })
-  tickTopCoins(): Promise<void> {
-    return this.runner.tick(TOP_COINS_JOB);
-  }
-
-  @Cron(PRICES_JOB.defaultSchedule, { name: PRICES_JOB.key, timeZone: 'UTC', disabled: true })
-  tickPrices(): Promise<void> {
-    return this.runner.tick(PRICES_JOB);
-  }
 }
 
 describe('scheduling from config', () => {
@@ -70,7 +62,7 @@ describe('scheduling from config', () => {
         JobsModule,
         AuthModule,
       ],
-      providers: [StandInCollectors],
+      providers: [StandInTopCoins, StandInPrices],
     })
       .overrideProvider(JOBS_LOGGER)
       .useValue(memory.logger)
@@ -110,8 +102,8 @@ describe('scheduling from config', () => {
 
   it('turns a tick into a run of the slot it belongs to, once', async () => {
     now = new Date('2026-05-10T02:29:59.600Z');
-    const collectors = app.get(StandInCollectors);
-    await Promise.all([collectors.tickTopCoins(), collectors.tickTopCoins()]);
+    const topCoins = app.get(StandInTopCoins);
+    await Promise.all([topCoins.tick(), topCoins.tick()]);
     expect(topCoinsRuns).toBe(1);
     const rows = await db.query(`select trigger, scheduled_for, status, job_name from job_runs`);
     expect(rows).toEqual([

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Cron } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { Logger } from 'nestjs-pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { configureHttp, installFallbacks } from '../../src/bootstrap.js';
 import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
 import { JobHandler } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
+import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
 import { defineJob } from '../../src/jobs/job-definition.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import type { RunCompletion } from '../../src/jobs/job-result.js';
@@ -36,14 +36,7 @@ const FLAKY_JOB = defineJob({
 let failing = true;
 
 @Injectable()
-class FlakyJob {
-  constructor(private readonly runner: JobRunnerService) {}
-
-  @Cron(FLAKY_JOB.defaultSchedule, { name: FLAKY_JOB.key, timeZone: 'UTC', disabled: true })
-  tick(): Promise<void> {
-    return this.runner.tick(FLAKY_JOB);
-  }
-
+class FlakyJob extends ScheduledJob(FLAKY_JOB) {
   @JobHandler(FLAKY_JOB)
   async work(): Promise<void> {
     await Promise.resolve();

@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Cron } from '@nestjs/schedule';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/bootstrap.js';
-import type { JobContext } from '../../src/jobs/job-context.js';
-import { JobHandler } from '../../src/jobs/framework/job-handler.decorator.js';
+import { JobHandler, type JobHandlerContext } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
+import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
 import { defineJob } from '../../src/jobs/job-definition.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { AppLogger } from '../../src/observability/logging/app-logger.js';
@@ -40,16 +39,9 @@ class CoinGeckoHttpError extends Error {
 }
 
 @Injectable()
-class ChattyJob {
-  constructor(private readonly runner: JobRunnerService) {}
-
-  @Cron(CHATTY_JOB.defaultSchedule, { name: CHATTY_JOB.key, timeZone: 'UTC', disabled: true })
-  tick(): Promise<void> {
-    return this.runner.tick(CHATTY_JOB);
-  }
-
+class ChattyJob extends ScheduledJob(CHATTY_JOB) {
   @JobHandler(CHATTY_JOB)
-  async work(ctx: JobContext): Promise<void> {
+  async work(ctx: JobHandlerContext<typeof CHATTY_JOB>): Promise<void> {
     ctx.logger.info('from the job logger');
     await new Promise((resolve) => setImmediate(resolve));
     deep.log('retrying a request, 1/4');

@@ -9,9 +9,8 @@ import type { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
 import type { CoinDetail } from '../../coingecko/coingecko.types.js';
 import type { UpsertCounts, WriteOptions } from '../../database/upsert.js';
-import type { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { ContractAddressesCollector } from './contract-addresses-collector.service.js';
-import type { CONTRACT_ADDRESSES_JOB } from './contract-addresses.job.js';
+import { CONTRACT_ADDRESSES_JOB } from './contract-addresses.job.js';
 
 const SLOT = new Date('2026-11-28T01:00:00.000Z');
 const WETH = '0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2';
@@ -39,7 +38,6 @@ function setup(options: {
     recordDecimals: vi.fn(async () => ({ inserted: 0, updated: 0, unchanged: 0 })),
   };
   const collector = new ContractAddressesCollector(
-    {} as JobRunnerService,
     coingecko as unknown as CoinGeckoClient,
     assets as unknown as AssetsWriteRepository,
     contracts as unknown as ContractsWriteRepository,
@@ -48,7 +46,8 @@ function setup(options: {
 }
 
 const context = (decimalsPerRun = 50, limit: number | null = null) =>
-  fakeJobContext<typeof CONTRACT_ADDRESSES_JOB.settings>({
+  fakeJobContext({
+    job: CONTRACT_ADDRESSES_JOB,
     slot: SLOT,
     params: { limit },
     settings: { CONTRACT_ADDRESSES_DECIMALS_PER_RUN: decimalsPerRun },

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { normaliseContract, type NormalisedContract } from '../../assets/contract-chains.js';
 import { AssetsWriteRepository, type AssetRef } from '../../assets/write/assets.write-repository.js';
 import {
@@ -11,9 +10,9 @@ import {
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { CoinGeckoBudgetError, CoinGeckoError } from '../../coingecko/coingecko.errors.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
+import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import { describeFailure } from '../../jobs/job-errors.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { countWrites } from '../write-metrics.js';
 import { CONTRACT_ADDRESSES_JOB } from './contract-addresses.job.js';
 
@@ -33,25 +32,17 @@ const NAMED_IN_LOG = 10;
  * decimals_calls, decimals_filled.
  */
 @Injectable()
-export class ContractAddressesCollector {
+export class ContractAddressesCollector extends ScheduledJob(CONTRACT_ADDRESSES_JOB) {
   constructor(
-    private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
     private readonly assets: AssetsWriteRepository,
     private readonly contracts: ContractsWriteRepository,
-  ) {}
-
-  @Cron(CONTRACT_ADDRESSES_JOB.defaultSchedule, {
-    name: CONTRACT_ADDRESSES_JOB.key,
-    timeZone: 'UTC',
-    disabled: true,
-  })
-  tick(): Promise<void> {
-    return this.runner.tick(CONTRACT_ADDRESSES_JOB);
+  ) {
+    super();
   }
 
   @JobHandler(CONTRACT_ADDRESSES_JOB)
-  async collect(ctx: JobHandlerContext<typeof CONTRACT_ADDRESSES_JOB.settings>): Promise<JobMetrics> {
+  async collect(ctx: JobHandlerContext<typeof CONTRACT_ADDRESSES_JOB>): Promise<JobMetrics> {
     const { metrics, signal } = ctx;
     const custom = metrics.custom;
     const assets = await this.assets.activeAssetsByRank(ctx.params.limit);
@@ -128,7 +119,7 @@ export class ContractAddressesCollector {
    * the run: the addresses are written already.
    */
   private async fillDecimals(
-    ctx: JobHandlerContext<typeof CONTRACT_ADDRESSES_JOB.settings>,
+    ctx: JobHandlerContext<typeof CONTRACT_ADDRESSES_JOB>,
     assets: readonly AssetRef[],
   ): Promise<void> {
     const custom = ctx.metrics.custom;

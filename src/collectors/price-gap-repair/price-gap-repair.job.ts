@@ -18,5 +18,5 @@ export const PRICE_GAP_REPAIR_JOB = defineJob({
     PRICE_GAP_REPAIR_MAX_TRIES: integer({ min: 1, max: 100, default: 3 }),
   },
   // One call per asset with holes (holes older than a day can take more), never more than the limit.
-  estimateCalls: ({ limit }) => limit ?? 50,
+  estimateCalls: ({ limit }) => limit,
 });

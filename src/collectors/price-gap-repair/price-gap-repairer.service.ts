@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import {
   PriceGapsRepository,
   type PriceHole,
@@ -11,15 +10,15 @@ import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
+import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { holeKey, PriceGapAttemptsRepository } from './price-gap-attempts.repository.js';
 import { PRICE_GAP_REPAIR_JOB } from './price-gap-repair.job.js';
 import { fillHoles, planRanges } from './price-holes.js';
 
 const HOUR_MS = 3_600_000;
 
-type Context = JobHandlerContext<typeof PRICE_GAP_REPAIR_JOB.settings>;
+type Context = JobHandlerContext<typeof PRICE_GAP_REPAIR_JOB>;
 
 interface RepairCounts {
   assets_checked: number;
@@ -50,30 +49,22 @@ interface AssetHoles {
  * slots_given_up (holes not asked any more: they reached MAX_TRIES).
  */
 @Injectable()
-export class PriceGapRepairer {
+export class PriceGapRepairer extends ScheduledJob(PRICE_GAP_REPAIR_JOB) {
   constructor(
-    private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
     private readonly gaps: PriceGapsService,
     private readonly prices: PriceGapsRepository,
     private readonly attempts: PriceGapAttemptsRepository,
     private readonly tracked: AssetsWriteRepository,
     @Inject(JOB_CLOCK) private readonly clock: Clock,
-  ) {}
-
-  @Cron(PRICE_GAP_REPAIR_JOB.defaultSchedule, {
-    name: PRICE_GAP_REPAIR_JOB.key,
-    timeZone: 'UTC',
-    disabled: true,
-  })
-  tick(): Promise<void> {
-    return this.runner.tick(PRICE_GAP_REPAIR_JOB);
+  ) {
+    super();
   }
 
   @JobHandler(PRICE_GAP_REPAIR_JOB)
   async repair(ctx: Context): Promise<JobMetrics> {
     const { metrics, signal, logger } = ctx;
-    const limit = ctx.params.limit ?? PRICE_GAP_REPAIR_JOB.limit?.default ?? 50;
+    const { limit } = ctx.params;
     const maxTries = ctx.settings.PRICE_GAP_REPAIR_MAX_TRIES;
     // Not the run's slot: a catch-up run of a missed slot still repairs up to now, and asks ranges ending now.
     const now = this.clock.now();

@@ -85,7 +85,7 @@ function backfiller(options: {
   return { service, calls, coverage };
 }
 
-function context(): JobHandlerContext<typeof PRICE_HISTORY_BACKFILL_JOB.settings> {
+function context(): JobHandlerContext<typeof PRICE_HISTORY_BACKFILL_JOB> {
   return {
     runId: '00000000-0000-0000-0000-000000000001',
     attempt: 1,

@@ -1,4 +1,3 @@
-import { Cron } from '@nestjs/schedule';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PriceGapsRepository } from '../../assets/price-gaps.repository.js';
@@ -8,7 +7,7 @@ import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
-import { JobRunnerService } from '../../jobs/job-runner.service.js';
+import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
 import { BackfillBudget } from './backfill-budget.js';
 import { historyRanges, historyRows, SPACING_MS, type HistoryRanges } from './history-points.js';
@@ -19,7 +18,7 @@ import {
   type Granularity,
 } from './price-history-coverage.repository.js';
 
-type Context = JobHandlerContext<typeof PRICE_HISTORY_BACKFILL_JOB.settings>;
+type Context = JobHandlerContext<typeof PRICE_HISTORY_BACKFILL_JOB>;
 
 interface BackfillCounts {
   assets_checked: number;
@@ -49,19 +48,7 @@ const RUN_LEVEL_CODES: ReadonlySet<number> = new Set([10002, 10005, 10010, 10011
  * deferred_for_budget (1 when the run stopped for the budget), assets_failed.
  */
 @Injectable()
-export class PriceHistoryBackfiller implements OnModuleInit {
-  // A property, not a constructor parameter, so the handler's own collaborators stay the constructor's.
-  @Inject(JobRunnerService) private readonly runner!: JobRunnerService;
-
-  @Cron(PRICE_HISTORY_BACKFILL_JOB.defaultSchedule, {
-    name: PRICE_HISTORY_BACKFILL_JOB.key,
-    timeZone: 'UTC',
-    disabled: true,
-  })
-  tick(): Promise<void> {
-    return this.runner.tick(PRICE_HISTORY_BACKFILL_JOB);
-  }
-
+export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_JOB) implements OnModuleInit {
   constructor(
     private readonly coingecko: CoinGeckoClient,
     private readonly gaps: PriceGapsService,
@@ -70,7 +57,9 @@ export class PriceHistoryBackfiller implements OnModuleInit {
     private readonly budget: BackfillBudget,
     private readonly config: ConfigService<AppConfig, true>,
     @Inject(JOB_CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Refuses to start with a history setting the plan cannot serve (every call would be refused). */
   onModuleInit(): void {
@@ -92,8 +81,7 @@ export class PriceHistoryBackfiller implements OnModuleInit {
   @JobHandler(PRICE_HISTORY_BACKFILL_JOB)
   async backfill(ctx: Context): Promise<JobMetrics> {
     const { metrics, logger, settings } = ctx;
-    // The runner has resolved the limit (non-nullable for this job); the type cannot say so yet.
-    const limit = ctx.params.limit ?? 0;
+    const { limit } = ctx.params;
     const maxTries = settings.PRICE_HISTORY_BACKFILL_MAX_TRIES;
     const now = this.clock.now();
     const ranges = historyRanges(now, {

@@ -5,8 +5,8 @@ import type { PricesWriteRepository } from '../../assets/write/prices.write-repo
 import type { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import type { MarketCoin } from '../../coingecko/coingecko.types.js';
 import type { UpsertCounts, WriteOptions } from '../../database/upsert.js';
-import type { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { PriceCollector } from './price-collector.service.js';
+import { PRICES_JOB } from './prices.job.js';
 
 const SLOT = new Date('2026-11-28T09:45:07.250Z');
 
@@ -30,7 +30,6 @@ function setup(tracked: TrackedAsset[], quotes: Partial<MarketCoin>[]) {
     }),
   };
   const collector = new PriceCollector(
-    {} as JobRunnerService,
     coingecko as unknown as CoinGeckoClient,
     assets as unknown as AssetsWriteRepository,
     prices as unknown as PricesWriteRepository,
@@ -46,7 +45,7 @@ describe('PriceCollector.collect', () => {
       [asset('bitcoin'), asset('ethereum'), asset('delisted'), asset('no-price')],
       [quote('bitcoin', '97000.5'), quote('ethereum', '3500'), quote('no-price', null)],
     );
-    const { ctx, lines } = fakeJobContext({ slot: SLOT, params: { limit: 2 } });
+    const { ctx, lines } = fakeJobContext({ job: PRICES_JOB, slot: SLOT, params: { limit: 2 } });
 
     const metrics = await collector.collect(ctx);
 
@@ -88,7 +87,7 @@ describe('PriceCollector.collect', () => {
   it('names at most 20 unpriced assets in its log line', async () => {
     const tracked = Array.from({ length: 22 }, (_, index) => asset(`coin-${index}`));
     const { collector } = setup(tracked, []);
-    const { ctx, lines } = fakeJobContext({ slot: SLOT, params: { limit: 22 } });
+    const { ctx, lines } = fakeJobContext({ job: PRICES_JOB, slot: SLOT, params: { limit: 22 } });
 
     await collector.collect(ctx);
 
@@ -99,7 +98,7 @@ describe('PriceCollector.collect', () => {
 
   it('asks CoinGecko nothing when no asset is tracked', async () => {
     const { collector, coingecko, prices } = setup([], []);
-    const { ctx, lines } = fakeJobContext({ slot: SLOT, params: { limit: 100 } });
+    const { ctx, lines } = fakeJobContext({ job: PRICES_JOB, slot: SLOT, params: { limit: 100 } });
 
     const metrics = await collector.collect(ctx);
 

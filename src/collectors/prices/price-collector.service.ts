@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { AssetsWriteRepository } from '../../assets/write/assets.write-repository.js';
 import { PricesWriteRepository, type PriceRow } from '../../assets/write/prices.write-repository.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
+import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { floorToMinute } from '../slot-dates.js';
 import { countWrites } from '../write-metrics.js';
 import { PRICES_JOB } from './prices.job.js';
@@ -23,23 +22,19 @@ const NAMED_IN_LOG = 20;
  * Custom: assets_tracked, prices_collected, prices_stored, prices_unchanged, assets_without_price.
  */
 @Injectable()
-export class PriceCollector {
+export class PriceCollector extends ScheduledJob(PRICES_JOB) {
   constructor(
-    private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
     private readonly assets: AssetsWriteRepository,
     private readonly prices: PricesWriteRepository,
-  ) {}
-
-  @Cron(PRICES_JOB.defaultSchedule, { name: PRICES_JOB.key, timeZone: 'UTC', disabled: true })
-  tick(): Promise<void> {
-    return this.runner.tick(PRICES_JOB);
+  ) {
+    super();
   }
 
   @JobHandler(PRICES_JOB)
-  async collect(ctx: JobHandlerContext<typeof PRICES_JOB.settings>): Promise<JobMetrics> {
-    const limit = ctx.params.limit ?? 100;
+  async collect(ctx: JobHandlerContext<typeof PRICES_JOB>): Promise<JobMetrics> {
     const { metrics, signal } = ctx;
+    const { limit } = ctx.params;
     const custom = metrics.custom;
 
     const tracked = await this.assets.trackedAssets(limit);

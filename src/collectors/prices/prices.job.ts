@@ -11,5 +11,5 @@ export const PRICES_JOB = defineJob({
   dependsOn: [TOP_COINS_JOB],
   trigger: { path: 'collect-prices', summary: 'Collect prices of the tracked assets' },
   // Batches of 250 ids; assets marked is_tracked beyond the top N can add a batch, which this ignores.
-  estimateCalls: ({ limit }) => Math.ceil((limit ?? 100) / MARKETS_PAGE_SIZE),
+  estimateCalls: ({ limit }) => Math.ceil(limit / MARKETS_PAGE_SIZE),
 });

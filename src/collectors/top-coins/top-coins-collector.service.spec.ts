@@ -4,8 +4,8 @@ import type { AssetsWriteRepository } from '../../assets/write/assets.write-repo
 import type { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import type { MarketCoin } from '../../coingecko/coingecko.types.js';
 import type { UpsertCounts, WriteOptions } from '../../database/upsert.js';
-import type { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { TopCoinsCollector } from './top-coins-collector.service.js';
+import { TOP_COINS_JOB } from './top-coins.job.js';
 
 const SLOT = new Date('2026-11-28T23:59:30.000Z');
 
@@ -53,7 +53,6 @@ function setup(coins: MarketCoin[], global: () => Promise<{ totalMarketCapUsd: s
     }),
   };
   const collector = new TopCoinsCollector(
-    {} as JobRunnerService,
     coingecko as unknown as CoinGeckoClient,
     { ...assets, ...rankings } as unknown as AssetsWriteRepository,
   );
@@ -66,7 +65,7 @@ describe('TopCoinsCollector.collect', () => {
       [coin('bitcoin', 1, '750'), coin('unranked', null), coin('ethereum', 2)],
       async () => ({ totalMarketCapUsd: '1000' }),
     );
-    const { ctx, lines, progress } = fakeJobContext({ slot: SLOT, params: { limit: 3 } });
+    const { ctx, lines, progress } = fakeJobContext({ job: TOP_COINS_JOB, slot: SLOT, params: { limit: 3 } });
 
     const metrics = await collector.collect(ctx);
 
@@ -125,7 +124,7 @@ describe('TopCoinsCollector.collect', () => {
     const { collector, rankings } = setup([coin('bitcoin', 1)], () =>
       Promise.reject(new Error('CoinGecko server error (500) on /global after 3 attempts\nstack detail')),
     );
-    const { ctx, lines } = fakeJobContext({ slot: SLOT, params: { limit: 1 } });
+    const { ctx, lines } = fakeJobContext({ job: TOP_COINS_JOB, slot: SLOT, params: { limit: 1 } });
 
     const metrics = await collector.collect(ctx);
 
@@ -144,7 +143,12 @@ describe('TopCoinsCollector.collect', () => {
       controller.abort();
       return Promise.reject(new Error('aborted'));
     });
-    const { ctx } = fakeJobContext({ slot: SLOT, params: { limit: 1 }, signal: controller.signal });
+    const { ctx } = fakeJobContext({
+      job: TOP_COINS_JOB,
+      slot: SLOT,
+      params: { limit: 1 },
+      signal: controller.signal,
+    });
 
     await expect(collector.collect(ctx)).rejects.toThrow('aborted');
     expect(rankings.upsertRankings).not.toHaveBeenCalled();

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { AssetsWriteRepository } from '../../assets/write/assets.write-repository.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { CoinGeckoBudgetError } from '../../coingecko/coingecko.errors.js';
 import type { MarketCoin } from '../../coingecko/coingecko.types.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
+import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import { describeFailure } from '../../jobs/job-errors.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { utcDate } from '../slot-dates.js';
 import { countWrites } from '../write-metrics.js';
 import { dominance } from './dominance.js';
@@ -22,22 +21,18 @@ import { TOP_COINS_JOB } from './top-coins.job.js';
  * rankings_created, rankings_updated, rankings_unchanged, coins_without_rank, dominance_available.
  */
 @Injectable()
-export class TopCoinsCollector {
+export class TopCoinsCollector extends ScheduledJob(TOP_COINS_JOB) {
   constructor(
-    private readonly runner: JobRunnerService,
     private readonly coingecko: CoinGeckoClient,
     private readonly assets: AssetsWriteRepository,
-  ) {}
-
-  @Cron(TOP_COINS_JOB.defaultSchedule, { name: TOP_COINS_JOB.key, timeZone: 'UTC', disabled: true })
-  tick(): Promise<void> {
-    return this.runner.tick(TOP_COINS_JOB);
+  ) {
+    super();
   }
 
   @JobHandler(TOP_COINS_JOB)
-  async collect(ctx: JobHandlerContext<typeof TOP_COINS_JOB.settings>): Promise<JobMetrics> {
-    const limit = ctx.params.limit ?? 100;
+  async collect(ctx: JobHandlerContext<typeof TOP_COINS_JOB>): Promise<JobMetrics> {
     const { signal, metrics } = ctx;
+    const { limit } = ctx.params;
     const custom = metrics.custom;
 
     const { items: coins, skipped: malformed } = await this.coingecko.marketsTop(limit, {

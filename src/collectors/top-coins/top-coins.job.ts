@@ -11,5 +11,5 @@ export const TOP_COINS_JOB = defineJob({
   limit: { default: 100, min: 1, max: 10_000, nullable: false },
   trigger: { path: 'collect-top-coins', summary: 'Collect the top coins by market cap' },
   // One call per page of coins, plus /global for the total market cap (dominance).
-  estimateCalls: ({ limit }) => Math.ceil((limit ?? 100) / MARKETS_PAGE_SIZE) + 1,
+  estimateCalls: ({ limit }) => Math.ceil(limit / MARKETS_PAGE_SIZE) + 1,
 });

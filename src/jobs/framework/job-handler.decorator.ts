@@ -1,22 +1,27 @@
 import type { JobContext } from '../job-context.js';
-import type { JobDefinition, JobSettingsOf, JobSettingsSchema } from '../job-definition.js';
+import type { JobDefinition, JobSettingsOf, ParamsOf } from '../job-definition.js';
 import type { JobMetrics } from '../job-result.js';
 
 export const JOB_HANDLER = Symbol('job:handler');
 
-/** What a job's handler method receives: the runner's context plus the job's own parsed settings. */
-export type JobHandlerContext<S extends JobSettingsSchema = JobSettingsSchema> = JobContext & {
-  readonly settings: JobSettingsOf<S>;
+/**
+ * What a job's handler method receives: the runner's context with the params typed from the job's
+ * definition (`{ limit: number }`, `{ limit: number | null }` or `{}`, see JobParamsOf) plus the job's own
+ * parsed settings. Written `JobHandlerContext<typeof EXAMPLE_JOB>`.
+ */
+export type JobHandlerContext<D extends JobDefinition = JobDefinition> = Omit<JobContext, 'params'> & {
+  readonly params: ParamsOf<D>;
+  readonly settings: JobSettingsOf<D['settings']>;
 };
 
-type HandlerMethod<S extends JobSettingsSchema> = (ctx: JobHandlerContext<S>) => Promise<JobMetrics | void>;
+type HandlerMethod<D extends JobDefinition> = (ctx: JobHandlerContext<D>) => Promise<JobMetrics | void>;
 
 /**
  * Marks the method that does a job's work. The jobs framework finds it through Nest's discovery at
  * start-up and registers it under the definition's key, so no job registers itself by hand.
  */
-export function JobHandler<S extends JobSettingsSchema>(definition: JobDefinition<S>) {
-  return <M extends HandlerMethod<S>>(
+export function JobHandler<D extends JobDefinition>(definition: D) {
+  return <M extends HandlerMethod<D>>(
     target: object,
     method: string | symbol,
     _descriptor: TypedPropertyDescriptor<M>,

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
+import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import { JobRunnerService } from '../../jobs/job-runner.service.js';
 import { JOB_RUNS_RETENTION_JOB } from './job-runs-retention.job.js';
 import { JobRunsRetentionRepository, RETENTION_BATCH_SIZE } from './job-runs-retention.repository.js';
 
-type Context = JobHandlerContext<typeof JOB_RUNS_RETENTION_JOB.settings>;
+type Context = JobHandlerContext<typeof JOB_RUNS_RETENTION_JOB>;
 
 /**
  * Keeps `job_runs` from growing without bound: deletes finished runs older than JOB_RUNS_RETENTION_DAYS,
@@ -16,19 +15,9 @@ type Context = JobHandlerContext<typeof JOB_RUNS_RETENTION_JOB.settings>;
  * Metrics: `items_processed` = runs deleted; custom `runs_deleted`.
  */
 @Injectable()
-export class JobRunsRetention {
-  constructor(
-    private readonly runner: JobRunnerService,
-    private readonly retention: JobRunsRetentionRepository,
-  ) {}
-
-  @Cron(JOB_RUNS_RETENTION_JOB.defaultSchedule, {
-    name: JOB_RUNS_RETENTION_JOB.key,
-    timeZone: 'UTC',
-    disabled: true,
-  })
-  tick(): Promise<void> {
-    return this.runner.tick(JOB_RUNS_RETENTION_JOB);
+export class JobRunsRetention extends ScheduledJob(JOB_RUNS_RETENTION_JOB) {
+  constructor(private readonly retention: JobRunsRetentionRepository) {
+    super();
   }
 
   @JobHandler(JOB_RUNS_RETENTION_JOB)

@@ -1,14 +1,13 @@
-import { Cron } from '@nestjs/schedule';
 import { Inject, Injectable } from '@nestjs/common';
 import { PricePartitions } from '../../assets/storage/price-partitions.repository.js';
 import { MONTHS_AHEAD, monthsFrom } from '../../assets/storage/price-months.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
-import { JobRunnerService } from '../../jobs/job-runner.service.js';
+import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
 import { PRICE_STORAGE_MAINTENANCE_JOB } from './price-storage-maintenance.job.js';
 
-type Context = JobHandlerContext<typeof PRICE_STORAGE_MAINTENANCE_JOB.settings>;
+type Context = JobHandlerContext<typeof PRICE_STORAGE_MAINTENANCE_JOB>;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -22,23 +21,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * `rows_expired`, `partitions_kept_uncovered`.
  */
 @Injectable()
-export class PriceStorageMaintenance {
-  // A property, not a constructor parameter, so the handler's own collaborators stay the constructor's.
-  @Inject(JobRunnerService) private readonly runner!: JobRunnerService;
-
-  @Cron(PRICE_STORAGE_MAINTENANCE_JOB.defaultSchedule, {
-    name: PRICE_STORAGE_MAINTENANCE_JOB.key,
-    timeZone: 'UTC',
-    disabled: true,
-  })
-  tick(): Promise<void> {
-    return this.runner.tick(PRICE_STORAGE_MAINTENANCE_JOB);
-  }
-
+export class PriceStorageMaintenance extends ScheduledJob(PRICE_STORAGE_MAINTENANCE_JOB) {
   constructor(
     private readonly partitions: PricePartitions,
     @Inject(JOB_CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    super();
+  }
 
   @JobHandler(PRICE_STORAGE_MAINTENANCE_JOB)
   async maintain(ctx: Context): Promise<JobMetrics> {
