@@ -76,6 +76,9 @@ describe.skipIf(!HAS_CHROMIUM)(
   HAS_CHROMIUM
     ? 'the dashboard in a real browser (Chromium)'
     : `the dashboard in a real browser — skipped: ${SKIP_REASON}`,
+  // A real browser on a 2-core machine that runs the other test files at the same time: a page load or an
+  // axe pass can take several times what it takes alone (the layout test takes ~15 s alone).
+  { timeout: 90_000 },
   () => {
     let db: TestDatabase;
     let fake: CoinGeckoFake;
@@ -141,7 +144,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       // A fresh context per test: its own sessionStorage, so no token leaks from one test into the next.
       context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       page = await context.newPage();
-      page.setDefaultTimeout(10_000);
+      page.setDefaultTimeout(30_000);
       problems = [];
       page.on('console', (message) => {
         if (message.type() === 'error') problems.push(message.text());
