@@ -82,7 +82,7 @@ describe('job_runs_retention', () => {
     };
     // The 11,999 old failures left and beta's old skipped run.
     expect(result).toMatchObject({ status: 'succeeded', job_name: 'job_runs_retention' });
-    expect(result.metrics.custom).toEqual({ runs_deleted: 12_000 });
+    expect(result.metrics.custom).toEqual({ runs_deleted: 12_000, alerts_deleted: 0, windows_deleted: 0 });
     expect(result.metrics.items_processed).toBe(12_000);
     const left = await db.query<{ job_key: string; status: string; days: number }>(
       `select job_key, status, floor(extract(epoch from now() - started_at) / 86400)::int as days
@@ -100,7 +100,7 @@ describe('job_runs_retention', () => {
     ]);
     // A second run finds nothing more to delete.
     const again = (await (await prune()).json()) as { metrics: { custom: Record<string, unknown> } };
-    expect(again.metrics.custom).toEqual({ runs_deleted: 0 });
+    expect(again.metrics.custom).toEqual({ runs_deleted: 0, alerts_deleted: 0, windows_deleted: 0 });
   });
 
   it('keeps everything with JOB_RUNS_RETENTION_DAYS=0', async () => {
@@ -112,6 +112,8 @@ describe('job_runs_retention', () => {
     expect(response.status).toBe(200);
     expect(((await response.json()) as { metrics: { custom: unknown } }).metrics.custom).toEqual({
       runs_deleted: 0,
+      alerts_deleted: 0,
+      windows_deleted: 0,
     });
     expect(await countOf(db, `job_key <> 'job_runs_retention'`)).toBe(before);
   });
