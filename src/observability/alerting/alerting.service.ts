@@ -14,7 +14,7 @@ import { describeFailure } from '../../jobs/job-errors.js';
 import { JobRegistry } from '../../jobs/job-registry.js';
 import { JobRunnerService, type RunEndEvent } from '../../jobs/job-runner.service.js';
 import { buildPayload, type AlertEvent, type AlertFacts } from './alert.types.js';
-import { AlertsRepository, type AlertRecord, type NewAlert } from './alerts.repository.js';
+import { AlertsRepository, type AlertRecord, type JobStanding, type NewAlert } from './alerts.repository.js';
 import { sendWebhook } from './webhook.sender.js';
 
 /** How often each replica looks for overdue jobs; the claim in the database keeps it to one alert. */
@@ -26,6 +26,9 @@ export interface AlertCounts {
 }
 
 const zero = (): Record<AlertEvent, number> => ({ job_failing: 0, job_recovered: 0, job_overdue: 0 });
+
+/** A job the standing read returned nothing for: as one that never ran. */
+const NO_STANDING: JobStanding = { lastSuccess: null, failuresSince: 0 };
 
 /** The outage an alert belongs to: named after the job's last success before it. */
 const episodeAfter = (success: { id: string } | null): string => `after:${success?.id ?? 'none'}`;
@@ -105,11 +108,15 @@ export class AlertingService implements OnModuleInit, OnApplicationBootstrap, Be
   async checkOverdue(): Promise<AlertRecord[]> {
     const now = this.clock.now();
     const raised: AlertRecord[] = [];
-    for (const { definition } of this.registry.all()) {
+    const enabled = this.registry.all().flatMap(({ definition }) => {
       const job = this.jobs.byKey[definition.key];
-      if (!job?.enabled) continue;
+      return job?.enabled ? [{ key: definition.key, job }] : [];
+    });
+    // One statement for every job: this runs on each replica every minute, whatever the number of jobs.
+    const standings = await this.alerts.standingPerJob(enabled.map(({ key }) => key));
+    for (const { key, job } of enabled) {
       const allowedMs = 2 * scheduleIntervalMs(job.schedule, now) + job.timeoutMs;
-      const { lastSuccess, failuresSince } = await this.alerts.standing(definition.key);
+      const { lastSuccess, failuresSince } = standings.get(key) ?? NO_STANDING;
       const since = Math.max(lastSuccess?.completedAt.getTime() ?? 0, (this.upSince ?? now).getTime());
       const silentMs = now.getTime() - since;
       if (silentMs <= allowedMs) continue;
@@ -117,7 +124,7 @@ export class AlertingService implements OnModuleInit, OnApplicationBootstrap, Be
       const alert = await this.raise(
         {
           event: 'job_overdue',
-          job: definition.key,
+          job: key,
           runId: null,
           status: null,
           error: null,

@@ -61,6 +61,22 @@ function toRecord(row: Row): AlertRecord {
 }
 
 /**
+ * A `text[]` literal: `execute` would spread a JS array into a list of placeholders. An array (not JSON) so that
+ * the planner counts its elements instead of guessing 100 rows, which on a long history priced the statement
+ * past `jit_above_cost` and spent far longer compiling it than running it.
+ */
+const textArray = (values: readonly string[]): string =>
+  `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
+function toStanding(row: Row): JobStanding {
+  const successId = typeof row.success_id === 'string' ? row.success_id : null;
+  return {
+    lastSuccess: successId ? { id: successId, completedAt: toDate(row.success_at) } : null,
+    failuresSince: Number(row.failures ?? 0),
+  };
+}
+
+/**
  * Every query of the alerting: the claim of an alert (a unique key per job, event and episode, so one
  * replica sends it), its delivery outcome, and the read of a job's standing from `job_runs`.
  */
@@ -91,12 +107,31 @@ export class AlertsRepository {
                   and started_at > coalesce((select started_at from last_success), '-infinity')) as failures`,
       [jobKey, ...params, jobKey, ...params],
     );
-    const row = rows[0] ?? {};
-    const successId = typeof row.success_id === 'string' ? row.success_id : null;
-    return {
-      lastSuccess: successId ? { id: successId, completedAt: toDate(row.success_at) } : null,
-      failuresSince: Number(row.failures ?? 0),
-    };
+    return toStanding(rows[0] ?? {});
+  }
+
+  /**
+   * `standing` of each of `jobKeys` (now) in one statement, for the overdue check. The last success orders by
+   * `job_key` first: with the key an outer column, only an index led by `job_key` yields that order, so for a
+   * job without a success the planner cannot walk the whole history backwards by `started_at`. The failures
+   * after it are a range of the `(job_key, status, started_at)` index.
+   */
+  async standingPerJob(jobKeys: readonly string[]): Promise<Map<string, JobStanding>> {
+    if (jobKeys.length === 0) return new Map();
+    const rows = await this.query(
+      `select k.job_key, s.id as success_id, s.completed_at as success_at, f.failures
+         from unnest(?::text[]) as k(job_key)
+         left join lateral (
+           select r.id, r.completed_at, r.started_at from job_runs r
+            where r.job_key = k.job_key and r.status = 'succeeded'
+            order by r.job_key, r.status, r.started_at desc, r.id desc limit 1) s on true
+         cross join lateral (
+           select count(*)::int as failures from job_runs r
+            where r.job_key = k.job_key and r.status = 'failed'
+              and r.started_at > coalesce(s.started_at, '-infinity')) f`,
+      [textArray(jobKeys)],
+    );
+    return new Map(rows.map((row) => [String(row.job_key), toStanding(row)]));
   }
 
   /** Inserts the alert unless one with its key exists (another replica claimed it); undefined then. */
