@@ -19,7 +19,8 @@ import type { AuthenticatedRequest } from './principal.types.js';
 /** Prefix of the trigger throttle's rows in `rate_limit_windows`. */
 export const TRIGGER_THROTTLER = 'trigger';
 
-const MINUTE_MS = 60_000;
+/** The throttle's sliding window; retention expires a row a day after its last window ended. */
+export const TRIGGER_THROTTLE_WINDOW_MS = 60_000;
 
 /**
  * Counts job triggers per token: `TRIGGER_RATE_LIMIT_PER_MINUTE` in any sliding minute, shared by every
@@ -51,7 +52,7 @@ export class TriggerThrottleInterceptor implements NestInterceptor {
 
     let answer: ThrottleAnswer;
     try {
-      answer = await store.tryAcquire({ key, limit, windowMs: MINUTE_MS });
+      answer = await store.tryAcquire({ key, limit, windowMs: TRIGGER_THROTTLE_WINDOW_MS });
     } catch (error) {
       this.logger.warn({ err: error }, 'Trigger throttle unreachable in the database');
       response.setHeader('Retry-After', '5');

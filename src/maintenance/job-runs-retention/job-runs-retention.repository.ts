@@ -1,13 +1,11 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
-import { TRIGGER_THROTTLER } from '../../auth/trigger-throttle.interceptor.js';
+import { TRIGGER_THROTTLE_WINDOW_MS, TRIGGER_THROTTLER } from '../../auth/trigger-throttle.interceptor.js';
 
 /** At most this many rows per delete statement: each batch commits alone, so no lock is held for long. */
 export const RETENTION_BATCH_SIZE = 5000;
 
-/** The trigger throttle's sliding window (a minute); a row is expired a day after its window ended. */
-const THROTTLE_WINDOW_MS = 60_000;
 const DAY_MS = 86_400_000;
 
 /** The delete statements of the retention job, one batch each. */
@@ -91,7 +89,7 @@ export class JobRunsRetentionRepository {
         select w.key from rate_limit_windows w, cutoff
          where left(w.key, ${prefix.length}::int) = ${prefix}
            and w.month is null and w.month_calls = 0 and w.held_until is null
-           and coalesce(w.starts[cardinality(w.starts)], 0) + ${THROTTLE_WINDOW_MS}::bigint < cutoff.ms
+           and coalesce(w.starts[cardinality(w.starts)], 0) + ${TRIGGER_THROTTLE_WINDOW_MS}::bigint < cutoff.ms
            and w.updated_at < now() - interval '1 day'
          order by w.key
          limit ${limit}
