@@ -1,4 +1,5 @@
 import type { CoinGeckoPlan } from '../config/app-config.js';
+import { redactSecrets } from './coingecko.error-body.js';
 import type { CoinGeckoEndpoint } from './coingecko.types.js';
 
 /**
@@ -92,23 +93,34 @@ export interface DescribeContext {
   plan: CoinGeckoPlan;
   baseUrl: string;
   timeoutMs: number;
+  /** Values never to appear in a message (the configured API key), whatever the upstream echoed. */
+  secrets?: readonly (string | undefined)[];
 }
 
 function attemptsText(attempts: number): string {
   return `after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
 }
 
-/** The operator-facing message for a failure (see README "CoinGecko" for the same table). */
+/**
+ * The operator-facing message for a failure (see docs/coingecko.md for the same table). It carries CoinGecko's
+ * own `error_code` and `error_message` whatever the body's shape, and never a key.
+ */
 export function coinGeckoFailureMessage(failure: AttemptFailure, context: DescribeContext): string {
+  return redactSecrets(describe(failure, context), context.secrets);
+}
+
+function describe(failure: AttemptFailure, context: DescribeContext): string {
   const { path, plan } = context;
   const after = attemptsText(context.attempts);
   const status = failure.status;
   const code = failure.errorCode;
+  // The kinds whose wording does not already name the code get it in front of CoinGecko's message.
+  const upstream = code === undefined || code === status ? failure.detail : `${code} ${failure.detail}`;
   switch (failure.kind) {
     case 'rate_limited':
       return `CoinGecko rate limit (429) on ${path} ${after}; lower COINGECKO_RATE_LIMIT_PER_MINUTE or use a plan with a higher limit`;
     case 'server_error':
-      return `CoinGecko server error (${status}) on ${path} ${after}: ${failure.detail}`;
+      return `CoinGecko server error (${status}) on ${path} ${after}: ${upstream}`;
     case 'cloudflare':
       return `CoinGecko answered with a Cloudflare page instead of JSON (${status}: ${failure.detail}) on ${path} ${after}`;
     case 'invalid_body':
@@ -126,7 +138,7 @@ export function coinGeckoFailureMessage(failure: AttemptFailure, context: Descri
     case 'redirect':
       return `CoinGecko redirected ${path} (${status}) to ${failure.detail}; check COINGECKO_BASE_URL (redirects are not followed so the API key never leaves the configured host)`;
     case 'client_error':
-      return `CoinGecko rejected ${path} (${status}): ${failure.detail}`;
+      return `CoinGecko rejected ${path} (${status}): ${upstream}`;
     case 'invalid_response':
       return `CoinGecko sent an unusable response on ${path}: ${failure.detail}`;
   }

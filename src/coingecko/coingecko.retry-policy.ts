@@ -1,5 +1,6 @@
 import type { AttemptFailure, CoinGeckoFailureKind } from './coingecko.errors.js';
-import { JsonNumber, parseJsonKeepingNumbers } from './coingecko.json.js';
+import { clipUpstream as clip, errorInfoOf } from './coingecko.error-body.js';
+import { parseJsonKeepingNumbers } from './coingecko.json.js';
 
 /*
  * Which answers are failures, which failures are worth another attempt, and how long to wait first.
@@ -55,49 +56,13 @@ export interface HttpAnswer {
 
 export type Verdict = { ok: true; body: unknown } | { ok: false; failure: AttemptFailure };
 
-const MAX_DETAIL = 200;
-
-function clip(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_DETAIL ? `${oneLine.slice(0, MAX_DETAIL)}…` : oneLine;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber)
-  );
-}
-
-function asCode(value: unknown): number | undefined {
-  return value instanceof JsonNumber && Number.isSafeInteger(value.value) ? value.value : undefined;
-}
-
-/**
- * CoinGecko's error bodies come in several shapes: `{"status":{"error_code":429,"error_message":"…"}}`
- * (rate limit, key errors — sometimes with HTTP 200), `{"error":"coin not found"}` (404, 422),
- * `{"status":500,"error":"Internal Server Error"}`, and `{"error_code":…,"error_message":…}`.
- */
-export function errorInfoOf(body: unknown): { code?: number; message?: string } | undefined {
-  if (!isObject(body)) return undefined;
-  const status = isObject(body.status) ? body.status : undefined;
-  const code = asCode(status?.error_code) ?? asCode(body.error_code);
-  const message = [status?.error_message, body.error_message, body.error].find(
-    (candidate): candidate is string => typeof candidate === 'string',
-  );
-  if (code === undefined && message === undefined) {
-    return isObject(body.error) ? errorInfoOf(body.error) : undefined;
-  }
-  return {
-    ...(code === undefined ? {} : { code }),
-    ...(message === undefined ? {} : { message: clip(message) }),
-  };
-}
-
 const AUTH_CODES = new Set([10002, 10010, 10011]);
 
 function kindOf(status: number, code: number | undefined): CoinGeckoFailureKind {
   if (code === 10005) return 'plan';
   if (code !== undefined && AUTH_CODES.has(code)) return 'auth';
+  // A request past a limit of the plan (a history range over 365 days, too many ids), sent with 401: not a key problem.
+  if (code === 10012) return 'client_error';
   if (status === 429 || code === 429) return 'rate_limited';
   if (
     status >= 500 ||

@@ -163,6 +163,7 @@ export class CoinGeckoTransport {
         plan: this.settings.plan,
         baseUrl: withoutCredentials(this.settings.baseUrl),
         timeoutMs: this.settings.timeoutMs,
+        secrets: [this.settings.apiKey],
       }),
     });
   }

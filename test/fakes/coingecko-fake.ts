@@ -104,19 +104,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** The public and Demo plans' history limit on market charts (the Pro host has none here). */
 export const PUBLIC_HISTORY_DAYS = 365;
 /**
- * CoinGecko's refusal of a market chart reaching past 365 days on the public/Demo plans: HTTP 401, error_code
- * 10012, nested under `error` (unlike the other error bodies). Not a recorded file: the shape and the message's
- * start are from the notes in test/fixtures/coingecko/SOURCES.md (a keyless `market_chart?days=730`, 2025-11,
- * ghostfolio#5213); the recorded message is cut after "365 days.", so the rest is left out here (assumption).
+ * CoinGecko's refusal of a market chart reaching past 365 days on the public/Demo plans, byte for byte as
+ * recorded (test/fixtures/coingecko/SOURCES.md): HTTP 401, error_code 10012, nested under `error` (unlike the
+ * other error bodies). Its `timestamp` stays the recorded one: no client reads it.
  */
-export const TIME_RANGE_REFUSAL = {
-  error: {
-    status: {
-      error_code: 10012,
-      error_message:
-        'Your request exceeds the allowed time range. Public API users are limited to querying historical data within the past 365 days.',
-    },
-  },
+export const TIME_RANGE_REFUSAL = JSON.parse(
+  readFixture('errors/error_401_time-range_10012_2024-04-20.json'),
+) as {
+  error: { status: { timestamp: string; error_code: number; error_message: string } };
 };
 
 /** Ready-made faults for `failNext`. */
