@@ -96,7 +96,7 @@ export class JobHealthService {
         left join lateral (
           select started_at, completed_at from job_runs r
            where r.job_key = j.job_key and r.status = 'succeeded'
-           order by r.completed_at desc limit 1) s on true
+           order by r.job_key, r.completed_at desc limit 1) s on true
         left join lateral (
           select count(*)::int as failures, min(started_at) as failing_since from job_runs r
            where r.job_key = j.job_key and r.status = 'failed'

@@ -47,7 +47,7 @@ export class CoinGeckoUsageRepository {
         select c.calls from job_runs r
         left join coingecko_run_calls c on c.run_id = r.id
         where r.job_key = k.job_key and r.status = 'succeeded'
-        order by r.completed_at desc
+        order by r.job_key, r.completed_at desc
         limit 1
       ) as calls
       from unnest(${[...jobKeys]}::text[]) as k(job_key)`.execute(this.db());
