@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { currentRun } from '../jobs/run-context.js';
 import { CoinGeckoBudgetError } from './coingecko.errors.js';
+import { CoinGeckoYieldError, currentPriority } from './limiter/call-priority.js';
 import type { SlotAnswer, SlotRequest, UncountRequest } from './limiter/rate-limit.repository.js';
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it fires. */
@@ -84,15 +85,20 @@ export class CoinGeckoRateLimiter {
 
   /**
    * Waits until this request may start. Rejects with `signal.reason` when the signal fires first, and
-   * with CoinGeckoBudgetError (nothing sent, nothing counted) when the month's budget is spent.
+   * with CoinGeckoBudgetError (nothing sent, nothing counted) when the month's budget is spent. A request
+   * made under `withLowPriority` rejects with CoinGeckoYieldError (nothing sent or counted) when no slot
+   * meets its terms.
    */
   async acquire(endpoint: string, signal?: AbortSignal): Promise<void> {
     if (this.closed) throw new Error('CoinGecko rate limiter is closed (the service is shutting down)');
     signal?.throwIfAborted();
     const run = currentRun();
     const job = run?.job ?? UNATTRIBUTED_JOB;
-    const answer = await this.reserve({ job, endpoint, runId: run?.runId }, signal);
+    const priority = currentPriority();
+    const terms = { notAfter: priority?.notAfter, yieldTo: priority?.yieldTo };
+    const answer = await this.reserve({ job, endpoint, runId: run?.runId, ...terms }, signal);
     if (!answer.admitted) {
+      if ('yielded' in answer) throw new CoinGeckoYieldError(endpoint);
       throw new CoinGeckoBudgetError(
         this.options.monthlyBudget ?? 0,
         nextMonthStart(answer.month, this.clock()),
@@ -107,7 +113,9 @@ export class CoinGeckoRateLimiter {
         // Woken too late (a busy event loop, a hold): starting now could put this request inside the
         // window of the one reserved N slots later. Take a fresh slot instead (already counted).
         if (this.clock() - due <= this.lateToleranceMs) break;
-        const next = await this.reserve({ job, endpoint, runId: run?.runId, count: false }, signal);
+        const next = await this.reserve({ job, endpoint, runId: run?.runId, count: false, ...terms }, signal);
+        // Its first slot met the terms, a later one may not: the catch below takes the count back.
+        if (!next.admitted && 'yielded' in next) throw new CoinGeckoYieldError(endpoint);
         if (!next.admitted) break; // Only a counted reservation checks the budget: never here.
         slot = next;
       }
@@ -137,7 +145,7 @@ export class CoinGeckoRateLimiter {
   }
 
   private async reserve(
-    call: Pick<SlotRequest, 'job' | 'endpoint' | 'runId' | 'count'>,
+    call: Pick<SlotRequest, 'job' | 'endpoint' | 'runId' | 'count' | 'notAfter' | 'yieldTo'>,
     signal?: AbortSignal,
   ): Promise<SlotAnswer> {
     let delayMs = DB_RETRY_FIRST_MS;

@@ -15,7 +15,8 @@ function monthOf(epochMs: number): string {
 /**
  * The sliding-window log of `RateLimitRepository.reserveSlot`, in one process's memory: what a single
  * replica would do without the database. The benchmark compares against it, and specs use it as the
- * reference the SQL must agree with.
+ * reference the SQL must agree with. It has no job runs, so a request's `yieldTo` is not checked here
+ * (its `notAfter` is).
  */
 export class MemorySlotStore implements SlotStore {
   private readonly windows = new Map<string, Window>();
@@ -40,6 +41,9 @@ export class MemorySlotStore implements SlotStore {
       window.starts[n - 1] ?? now,
       n >= request.limit ? window.starts[n - request.limit] + request.windowMs : now,
     );
+    if (request.notAfter !== undefined && start > request.notAfter) {
+      return Promise.resolve({ admitted: false, yielded: true });
+    }
     window.starts = [...window.starts.slice(Math.max(0, n - request.limit + 1)), start];
     window.monthCalls = used + (counted ? 1 : 0);
     window.month = month;

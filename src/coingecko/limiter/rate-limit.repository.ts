@@ -24,11 +24,17 @@ export interface SlotRequest {
   /** The run sending the call (`job_runs.id`), if any: its own count feeds the month's projection. */
   runId?: string;
   now?: number;
+  /** Low priority (see call-priority.ts): refuse a slot starting after this epoch ms. */
+  notAfter?: number;
+  /** Low priority: refuse while a run of one of these jobs is queued or running. */
+  yieldTo?: readonly string[];
 }
 
 export type SlotAnswer =
   | { admitted: true; waitMs: number; monthCalls: number }
-  | { admitted: false; monthCalls: number; month: string };
+  | { admitted: false; monthCalls: number; month: string }
+  /** A low-priority request refused for its terms (not the budget): nothing reserved or counted. */
+  | { admitted: false; yielded: true };
 
 export type UncountRequest = Pick<SlotRequest, 'key' | 'job' | 'endpoint' | 'runId' | 'now'>;
 
@@ -77,17 +83,24 @@ export class RateLimitRepository {
     const n = sql`cardinality(${w}.starts)`;
     const start = sql`greatest(${now}, ${w}.held_until, ${w}.starts[${n}],
         case when ${n} >= ${limit} then ${w}.starts[${n} - ${limit} + 1] + ${windowMs} end)`;
+    const notAfter = request.notAfter ?? null;
+    const yieldTo = request.yieldTo ? [...request.yieldTo] : null;
+    // Evaluated in the statement that takes the row lock: a run inserted before it is seen by every replica.
+    const noneAhead = sql`(${yieldTo}::text[] is null or not exists (
+        select 1 from job_runs where job_key = any(${yieldTo}::text[]) and status in ('queued', 'running')))`;
     const { rows } = await sql<SlotRow>`
       with reserved as (
         insert into rate_limit_windows as ${w} (key, starts, month, month_calls, updated_at)
-        values (${key}, array[${now}], ${month}, ${one}::int, now())
+        select ${key}, array[${now}], ${month}, ${one}::int, now()
+        where (${notAfter}::bigint is null or ${now} <= ${notAfter}::bigint) and ${noneAhead}
         on conflict (key) do update set
           starts = ${w}.starts[greatest(1, ${n} - ${limit} + 2):] || ${start},
           month_calls = case when ${w}.month = ${month} then ${w}.month_calls + ${one}::int else ${one}::int end,
           month = ${month},
           updated_at = now()
-        where ${budget}::bigint is null
-           or (case when ${w}.month = ${month} then ${w}.month_calls else 0 end) < ${budget}::bigint
+        where (${budget}::bigint is null
+           or (case when ${w}.month = ${month} then ${w}.month_calls else 0 end) < ${budget}::bigint)
+          and (${notAfter}::bigint is null or ${start} <= ${notAfter}::bigint) and ${noneAhead}
         returning ${w}.starts[cardinality(${w}.starts)] - ${now} as wait_ms, ${w}.month_calls, ${w}.month
       ), counted as (
         insert into coingecko_calls (month, job_key, endpoint, calls)
@@ -107,9 +120,12 @@ export class RateLimitRepository {
         waitMs: Math.max(0, Number(row.wait_ms)),
         monthCalls: Number(row.month_calls),
       };
-    const state = await sql<{ month_calls: string; month: string }>`
-      select month_calls, to_char(${month}, 'YYYY-MM') as month
+    const state = await sql<{ month_calls: string; month: string; this_month: string }>`
+      select month_calls, to_char(${month}, 'YYYY-MM') as month,
+             case when month = ${month} then month_calls else 0 end as this_month
       from rate_limit_windows where key = ${key}`.execute(this.db());
+    const spent = budget !== null && Number(state.rows[0]?.this_month ?? 0) >= budget;
+    if (!spent && (notAfter !== null || yieldTo !== null)) return { admitted: false, yielded: true };
     return {
       admitted: false,
       monthCalls: Number(state.rows[0]?.month_calls ?? 0),

@@ -15,6 +15,7 @@ import type {
   BackfillCandidate,
   PriceHistoryCoverageRepository,
 } from './price-history-coverage.repository.js';
+import type { ScheduleYield, YieldDecision } from './schedule-yield.js';
 
 const NOW = new Date('2026-06-02T12:07:00Z');
 const SETTINGS = {
@@ -50,6 +51,7 @@ function backfiller(options: {
   chart?: (id: string) => Promise<unknown>;
   plan?: 'public' | 'demo' | 'pro';
   settings?: Record<string, number>;
+  decide?: () => Promise<YieldDecision>;
 }) {
   const calls: string[] = [];
   const chart = options.chart ?? (() => Promise.resolve({ prices: [], marketCaps: [], totalVolumes: [] }));
@@ -81,6 +83,10 @@ function backfiller(options: {
     { headroom: () => Promise.resolve(options.headroom ?? null) } as unknown as BackfillBudget,
     config as unknown as ConfigService<AppConfig, true>,
     { now: () => NOW },
+    {
+      decide: options.decide ?? (() => Promise.resolve({ go: true, priority: {} })),
+    } as unknown as ScheduleYield,
+    () => Promise.resolve(),
   );
   return { service, calls, coverage };
 }
@@ -142,6 +148,28 @@ describe('PriceHistoryBackfiller', () => {
     });
     await expect(service.backfill(context())).rejects.toThrow(CoinGeckoError);
     expect(coverage.failed).not.toHaveBeenCalled();
+  });
+
+  it('waits while the schedule goes first, and ends the run early after 5 minutes of waiting', async () => {
+    let looks = 0;
+    // Two looks say wait (2 s each), then the way is clear for the first asset; after it, another job runs for good.
+    const decide = (): Promise<YieldDecision> => {
+      looks++;
+      const clear = looks === 3 || looks === 4;
+      return Promise.resolve(
+        clear
+          ? { go: true, priority: {} }
+          : { go: false, waitMs: 2000, reason: 'price_collection is running' },
+      );
+    };
+    const { service, calls } = backfiller({ assets: [candidate('a'), candidate('b')], decide });
+    const metrics = await service.backfill(context());
+    expect(calls).toEqual(['a:90d', 'a:365d']);
+    expect(metrics.custom).toMatchObject({
+      assets_backfilled: 1,
+      deferred_for_schedule: 1,
+      waited_for_schedule_ms: 5 * 60_000,
+    });
   });
 
   it('refuses to start with more than 365 days on the public and Demo plans, not on pro', () => {

@@ -4,6 +4,7 @@ import { PriceGapsRepository } from '../../assets/price-gaps.repository.js';
 import { PriceGapsService } from '../../assets/price-gaps.service.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
+import { CoinGeckoYieldError, withLowPriority } from '../../coingecko/limiter/call-priority.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
@@ -17,6 +18,7 @@ import {
   type BackfillCandidate,
   type Granularity,
 } from './price-history-coverage.repository.js';
+import { SCHEDULE_YIELD_WAIT, ScheduleYield, YIELD_POLL_MS, type YieldWait } from './schedule-yield.js';
 
 type Context = JobHandlerContext<typeof PRICE_HISTORY_BACKFILL_JOB>;
 
@@ -28,7 +30,18 @@ interface BackfillCounts {
   calls: number;
   deferred_for_budget: number;
   assets_failed: number;
+  waited_for_schedule_ms: number;
+  deferred_for_schedule: number;
 }
+
+/**
+ * The most a run waits for other jobs' CoinGecko calls before it ends early (`deferred_for_schedule`): half
+ * of its 10-minute schedule, so the next tick finds it done and resumes where it stopped.
+ */
+export const MAX_SCHEDULE_WAIT_MS = 5 * 60_000;
+
+/** Thrown out of an asset when the run has waited MAX_SCHEDULE_WAIT_MS: the run stops, the asset stays pending. */
+class DeferredForSchedule extends Error {}
 
 /** Key and plan errors concern every asset: they fail the run instead of counting against one asset. */
 const RUN_LEVEL_CODES: ReadonlySet<number> = new Set([10002, 10005, 10010, 10011]);
@@ -57,6 +70,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     private readonly budget: BackfillBudget,
     private readonly config: ConfigService<AppConfig, true>,
     @Inject(JOB_CLOCK) private readonly clock: Clock,
+    private readonly yields: ScheduleYield,
+    @Inject(SCHEDULE_YIELD_WAIT) private readonly wait: YieldWait,
   ) {
     super();
   }
@@ -96,6 +111,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       calls: 0,
       deferred_for_budget: 0,
       assets_failed: 0,
+      waited_for_schedule_ms: 0,
+      deferred_for_schedule: 0,
     });
 
     const assets = await this.coverage.candidates(this.gaps.pricedLimit, maxTries, limit);
@@ -114,7 +131,20 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         break;
       }
       custom.assets_checked++;
-      if (await this.backfillAsset(asset, ranges, { ctx, custom, now })) custom.assets_backfilled++;
+      let backfilled: boolean;
+      try {
+        backfilled = await this.backfillAsset(asset, ranges, { ctx, custom, now });
+      } catch (error) {
+        if (!(error instanceof DeferredForSchedule)) throw error;
+        custom.deferred_for_schedule = 1;
+        logger.warn(
+          { waited_ms: custom.waited_for_schedule_ms, asset: asset.coingeckoId, reason: error.message },
+          `Price history backfill deferred for the schedule: waited ${custom.waited_for_schedule_ms} ms for other jobs' ` +
+            `CoinGecko calls (${error.message}); ${asset.coingeckoId} and the rest wait for the next run`,
+        );
+        break;
+      }
+      if (backfilled) custom.assets_backfilled++;
       else custom.assets_failed++;
       metrics.items_created = custom.points_inserted;
       ctx.progress(index + 1, assets.length);
@@ -153,7 +183,9 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       run.custom.calls++;
       let chart;
       try {
-        chart = await this.coingecko.marketChartRange(asset.coingeckoId, range, { signal: run.ctx.signal });
+        chart = await this.yielding(run, () =>
+          this.coingecko.marketChartRange(asset.coingeckoId, range, { signal: run.ctx.signal }),
+        );
       } catch (error) {
         if (!isAssetLevel(error)) throw error;
         const tries = await this.coverage.failed(asset.id, error.message, run.now);
@@ -170,6 +202,43 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       await this.coverage.rangeDone(asset.id, granularity, { from: first, to: last, inserted }, run.now);
     }
     return true;
+  }
+
+  /**
+   * Makes `call` at low priority once the schedule leaves room (ScheduleYield), waiting on the injected wait
+   * (cancel-aware) until then; throws DeferredForSchedule once the run has waited MAX_SCHEDULE_WAIT_MS.
+   */
+  private async yielding<T>(
+    run: { ctx: Context; custom: BackfillCounts },
+    call: () => Promise<T>,
+  ): Promise<T> {
+    for (;;) {
+      run.ctx.signal.throwIfAborted();
+      const decision = await this.yields.decide();
+      let waitMs: number;
+      let reason: string;
+      if (decision.go) {
+        try {
+          return await withLowPriority(decision.priority, call);
+        } catch (error) {
+          if (!(error instanceof CoinGeckoYieldError)) throw error;
+        }
+        // No slot before the next scheduled one's window: nothing until that slot has run.
+        const notAfter = decision.priority.notAfter;
+        waitMs = Math.max(YIELD_POLL_MS, notAfter === undefined ? 0 : notAfter - this.clock.now().getTime());
+        reason = 'no CoinGecko slot before the next scheduled run';
+      } else {
+        ({ waitMs, reason } = decision);
+      }
+      const left = MAX_SCHEDULE_WAIT_MS - run.custom.waited_for_schedule_ms;
+      if (left <= 0) throw new DeferredForSchedule(reason);
+      const step = Math.min(waitMs, left);
+      run.ctx.logger.debug({ waitMs: step, reason }, `Price history backfill waits ${step} ms: ${reason}`);
+      const before = this.clock.now().getTime();
+      await this.wait(step, run.ctx.signal);
+      // What the clock says it took, and at least the step asked for: the bound holds even on a clock that stands still.
+      run.custom.waited_for_schedule_ms += Math.max(step, this.clock.now().getTime() - before);
+    }
   }
 }
 

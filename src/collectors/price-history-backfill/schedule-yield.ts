@@ -1,0 +1,105 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { sql } from 'kysely';
+import { RATE_LIMIT_MARGIN_MS } from '../../coingecko/coingecko.module.js';
+import type { LowPriority } from '../../coingecko/limiter/call-priority.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
+import { nextFire, previousFire } from '../../jobs/cron-slots.js';
+import { JobSchedulerService, type ScheduledJobView } from '../../jobs/job-scheduler.service.js';
+import { PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
+
+/** The limiter's window (CoinGecko's minute plus its margin): a call older than this no longer delays anyone. */
+export const LIMITER_WINDOW_MS = 60_000 + RATE_LIMIT_MARGIN_MS;
+/** How often a waiting backfill looks again while another CoinGecko job is queued or running. */
+export const YIELD_POLL_MS = 2000;
+
+/** Nest token: how the backfill waits (ms, signal); tests inject their own time. */
+export const SCHEDULE_YIELD_WAIT = Symbol('SCHEDULE_YIELD_WAIT');
+export type YieldWait = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export type YieldDecision =
+  { go: true; priority: LowPriority } | { go: false; waitMs: number; reason: string };
+
+/**
+ * When the backfill may take a CoinGecko slot without delaying another job's calls (docs/decisions.md,
+ * "The backfill yields to the schedule"). Another job that calls CoinGecko (its estimate is above 0) goes
+ * first while it is queued or running, from one limiter window before each of its scheduled slots, and after
+ * a slot until that slot's run has finished (or a window has passed with no run for it). Outside those
+ * times the backfill calls at low priority: its slot must start a window before the next scheduled slot and
+ * no other CoinGecko job may be queued or running, both checked again by the limiter's statement, so a
+ * replica deciding at the same instant cannot slip a call in ahead of another job.
+ */
+@Injectable()
+export class ScheduleYield {
+  private readonly jobs: AppConfig['jobs']['byKey'];
+
+  constructor(
+    private readonly scheduler: JobSchedulerService,
+    private readonly orm: MikroORM,
+    config: ConfigService<AppConfig, true>,
+    @Inject(JOB_CLOCK) private readonly clock: Clock,
+  ) {
+    this.jobs = config.get('jobs', { infer: true }).byKey;
+  }
+
+  async decide(): Promise<YieldDecision> {
+    const now = this.clock.now();
+    const others = (await this.scheduler.describe()).filter(
+      (job) => job.key !== PRICE_HISTORY_BACKFILL_JOB.key && this.callsCoinGecko(job),
+    );
+    const keys = others.map((job) => job.key);
+    if (keys.length === 0) return { go: true, priority: {} };
+    const active = await this.activeJob(keys);
+    if (active) return { go: false, waitMs: YIELD_POLL_MS, reason: `${active} is queued or running` };
+
+    let next: { key: string; at: Date } | undefined;
+    for (const job of others.filter((view) => view.enabled)) {
+      const previous = previousFire(job.schedule, now);
+      if (now.getTime() - previous.getTime() < LIMITER_WINDOW_MS && !(await this.ended(job.key, previous))) {
+        return {
+          go: false,
+          waitMs: YIELD_POLL_MS,
+          reason: `${job.key}'s slot at ${previous.toISOString()} has not run yet`,
+        };
+      }
+      const at = nextFire(job.schedule, now);
+      if (!next || at < next.at) next = { key: job.key, at };
+    }
+    if (next && next.at.getTime() - now.getTime() <= LIMITER_WINDOW_MS) {
+      return {
+        go: false,
+        waitMs: Math.max(1, next.at.getTime() - now.getTime()),
+        reason: `${next.key} is due at ${next.at.toISOString()}`,
+      };
+    }
+    return {
+      go: true,
+      priority: { yieldTo: keys, ...(next && { notAfter: next.at.getTime() - LIMITER_WINDOW_MS }) },
+    };
+  }
+
+  /** A job whose runs may call CoinGecko: its definition's estimate at its configured limit is above 0. */
+  private callsCoinGecko(job: ScheduledJobView): boolean {
+    const settings = this.jobs[job.key];
+    const limit = settings ? settings.limit : (job.definition.limit?.default ?? null);
+    return job.definition.estimateCalls({ limit }, settings?.settings ?? {}) > 0;
+  }
+
+  private async activeJob(keys: string[]): Promise<string | undefined> {
+    const { rows } = await sql<{ job_key: string }>`
+      select job_key from job_runs where job_key = any(${keys}::text[]) and status in ('queued', 'running')
+      limit 1`.execute(this.orm.em.fork().getKysely<unknown>());
+    return rows[0]?.job_key;
+  }
+
+  private async ended(job: string, slot: Date): Promise<boolean> {
+    const { rows } = await sql<{ one: number }>`
+      select 1 as one from job_runs
+      where job_key = ${job} and scheduled_for = ${slot.toISOString()}::timestamptz and status not in ('queued', 'running')`.execute(
+      this.orm.em.fork().getKysely<unknown>(),
+    );
+    return rows.length > 0;
+  }
+}
