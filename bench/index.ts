@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
+import { backfillBench } from './backfill.bench.js';
 import { contractsJobBench } from './contracts-job.bench.js';
 import { gapRepairBench } from './gap-repair.bench.js';
 import { historyBench } from './history.bench.js';
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   history: historyBench,
   limiter: limiterBench,
   'gap-repair': gapRepairBench,
+  backfill: backfillBench,
 };
 
 // Options (`--runs=N`, `--size=tiny`) are read by the benchmarks themselves.

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const BENCHES = ['runner-overhead', 'upsert', 'contracts-job', 'history', 'limiter', 'gap-repair'];
+const BENCHES = [
+  'runner-overhead',
+  'upsert',
+  'contracts-job',
+  'history',
+  'limiter',
+  'gap-repair',
+  'backfill',
+];
 
 /*
  * `npm run bench` with no argument runs every benchmark in one process; a pool one of them leaves open when
