@@ -6,6 +6,7 @@ import { PRICE_GAP_REPAIR_JOB } from '../src/collectors/price-gap-repair/price-g
 import { JOB_RUNS_RETENTION_JOB } from '../src/maintenance/job-runs-retention/job-runs-retention.job.js';
 import { createApp } from '../src/bootstrap.js';
 import { definitionsOf } from '../src/jobs/framework/job-module.js';
+import { serializerBench } from './history-serializers.js';
 import { load, type LoadResult } from './http-load.js';
 import { createBenchDatabase, isTiny, median, ms, percentile, printTable, sized } from './support.js';
 
@@ -197,6 +198,7 @@ export async function historyBench(): Promise<void> {
         ],
       ],
     );
+    await serializerBench(app, db.url);
   } finally {
     await app?.close();
     await db.drop();
