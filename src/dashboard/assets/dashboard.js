@@ -1,13 +1,14 @@
 /* global window, location -- browser globals beyond those eslint.config.mjs lists */
 // The jobs dashboard's entry: the refresh loop and the page's wiring. The views are the modules it imports
 // (native ES modules, served as they are): api.js (the client and the token), jobs.js (the overview),
-// runs.js and run-detail.js, assets.js (search, price chart), actions.js (Run now, Cancel), service.js
-// (alerts, usage), charts.js, and the
+// runs.js and run-detail.js, assets.js (search, price chart), coverage.js (history backfill progress),
+// actions.js (Run now, Cancel), service.js (alerts, usage), charts.js, and the
 // shared format.js and dom.js. Every value from the API reaches the page through textContent or SVG
 // attributes, never as HTML. Jobs, their trigger routes and limits come from GET /api/v1/jobs.
 
 import { cancel, dialogBody, followRun, trigger } from './actions.js';
 import { clearAssets, refreshAsset, routeAsset, wireAssets } from './assets.js';
+import { renderCoverage } from './coverage.js';
 import { TOKEN_SHAPE, call, loadToken, optional, saveToken } from './api.js';
 import { element, say, show } from './dom.js';
 import { ACTIVE, STATUSES, utc } from './format.js';
@@ -34,9 +35,10 @@ function clearData(message) {
   ui.queue.replaceChildren();
   ui.alerts.replaceChildren();
   ui.usage.replaceChildren();
+  ui.coverage.replaceChildren();
   ui.runDetail.replaceChildren();
   // Emptied by hand: the next answer must render even if it equals the last one shown.
-  for (const node of [ui.alerts, ui.usage, ui.runDetail]) delete node.dataset.sig;
+  for (const node of [ui.alerts, ui.usage, ui.coverage, ui.runDetail]) delete node.dataset.sig;
   ui.refreshed.textContent = '';
   clearAssets();
 }
@@ -97,12 +99,13 @@ async function refresh() {
     return;
   }
   const pageQuery = historyQuery();
-  const [jobs, history, queued, alerts, usage] = await Promise.all([
+  const [jobs, history, queued, alerts, usage, coverage] = await Promise.all([
     call('/jobs'),
     call(pageQuery),
     call('/jobs/runs?status=queued&limit=50'),
     optional('alerts', `/alerts?limit=${ALERTS_SHOWN}`),
     optional('usage', '/coingecko/usage'),
+    optional('coverage', '/prices/coverage'),
   ]);
   if (generation !== state.generation) return;
   // A 200 that is not the API's JSON (a proxy's page, say) is a failure too.
@@ -122,6 +125,7 @@ async function refresh() {
   renderQueue(queued.status === 200 && Array.isArray(queued.data?.items) ? queued.data.items : []);
   renderAlerts(alerts);
   renderUsage(usage);
+  renderCoverage(coverage);
   const [, following, detailActive] = await Promise.all([
     renderCharts(state.jobs),
     followRun(),

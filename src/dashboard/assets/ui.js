@@ -30,6 +30,8 @@ export const ui = Object.fromEntries(
     'alerts-note',
     'usage',
     'usage-note',
+    'coverage',
+    'coverage-note',
     'view-run',
     'run-heading',
     'run-message',
