@@ -6,6 +6,7 @@ import { gapRepairBench } from './gap-repair.bench.js';
 import { historyBench } from './history.bench.js';
 import { limiterBench } from './limiter.bench.js';
 import { runnerOverheadBench } from './runner-overhead.bench.js';
+import { seriesBench } from './series.bench.js';
 import { upsertBench } from './upsert.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   limiter: limiterBench,
   'gap-repair': gapRepairBench,
   backfill: backfillBench,
+  series: seriesBench,
 };
 
 // Options (`--runs=N`, `--size=tiny`) are read by the benchmarks themselves.

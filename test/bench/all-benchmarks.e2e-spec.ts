@@ -10,6 +10,7 @@ const BENCHES = [
   'history',
   'limiter',
   'gap-repair',
+  'series',
   'backfill',
 ];
 
@@ -43,6 +44,6 @@ describe('npm run bench', () => {
       for (const name of BENCHES) expect(stdout).toContain(`=== ${name} ===`);
       expect(stdout).toContain('all benchmarks ran to the end');
     },
-    120_000,
+    240_000,
   );
 });
