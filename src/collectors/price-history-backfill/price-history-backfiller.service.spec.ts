@@ -172,6 +172,15 @@ describe('PriceHistoryBackfiller', () => {
     });
   });
 
+  it('ends the run at once when another job is queued for a concurrency slot it may hold', async () => {
+    const decide = (): Promise<YieldDecision> =>
+      Promise.resolve({ go: false, stop: true, reason: 'price_collection is queued for a concurrency slot' });
+    const { service, calls } = backfiller({ assets: [candidate('a')], decide });
+    const metrics = await service.backfill(context());
+    expect(calls).toEqual([]);
+    expect(metrics.custom).toMatchObject({ deferred_for_schedule: 1, waited_for_schedule_ms: 0, calls: 0 });
+  });
+
   it('refuses to start with more than 365 days on the public and Demo plans, not on pro', () => {
     const settings = { ...SETTINGS, PRICE_HISTORY_BACKFILL_DAYS: 730 };
     for (const plan of ['public', 'demo'] as const) {

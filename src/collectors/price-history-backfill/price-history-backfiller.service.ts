@@ -187,6 +187,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
           this.coingecko.marketChartRange(asset.coingeckoId, range, { signal: run.ctx.signal }),
         );
       } catch (error) {
+        // Stopped before the call was sent: it was never made.
+        if (error instanceof DeferredForSchedule) run.custom.calls--;
         if (!isAssetLevel(error)) throw error;
         const tries = await this.coverage.failed(asset.id, error.message, run.now);
         run.ctx.logger.warn(
@@ -227,6 +229,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         const notAfter = decision.priority.notAfter;
         waitMs = Math.max(YIELD_POLL_MS, notAfter === undefined ? 0 : notAfter - this.clock.now().getTime());
         reason = 'no CoinGecko slot before the next scheduled run';
+      } else if (decision.stop) {
+        throw new DeferredForSchedule(decision.reason);
       } else {
         ({ waitMs, reason } = decision);
       }

@@ -20,16 +20,20 @@ export const SCHEDULE_YIELD_WAIT = Symbol('SCHEDULE_YIELD_WAIT');
 export type YieldWait = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 export type YieldDecision =
-  { go: true; priority: LowPriority } | { go: false; waitMs: number; reason: string };
+  | { go: true; priority: LowPriority }
+  | { go: false; stop?: false; waitMs: number; reason: string }
+  /** Another job waits for a concurrency slot (JOBS_MAX_CONCURRENT) this run may hold: waiting would keep it out. */
+  | { go: false; stop: true; reason: string };
 
 /**
- * When the backfill may take a CoinGecko slot without delaying another job's calls (docs/decisions.md,
- * "The backfill yields to the schedule"). Another job that calls CoinGecko (its estimate is above 0) goes
- * first while it is queued or running, from one limiter window before each of its scheduled slots, and after
- * a slot until that slot's run has finished (or a window has passed with no run for it). Outside those
- * times the backfill calls at low priority: its slot must start a window before the next scheduled slot and
- * no other CoinGecko job may be queued or running, both checked again by the limiter's statement, so a
- * replica deciding at the same instant cannot slip a call in ahead of another job.
+ * When the backfill may take a CoinGecko slot without delaying another job's calls (docs/decisions.md, "The
+ * backfill yields to the other jobs' CoinGecko calls"). Another job that calls CoinGecko (its estimate is
+ * above 0) goes first while it is running, from one limiter window before each of its scheduled slots, and
+ * after a slot until that slot's run has finished (or a window has passed with no run for it). A queued one
+ * (waiting for a JOBS_MAX_CONCURRENT slot this run may hold) ends the run at once. Otherwise the backfill
+ * calls at low priority: its slot must start a window before the next scheduled slot and no other CoinGecko
+ * job may be queued or running, both checked again by the limiter's statement, so a replica deciding at the
+ * same instant cannot slip a call in ahead of another job.
  */
 @Injectable()
 export class ScheduleYield {
@@ -52,7 +56,10 @@ export class ScheduleYield {
     const keys = others.map((job) => job.key);
     if (keys.length === 0) return { go: true, priority: {} };
     const active = await this.activeJob(keys);
-    if (active) return { go: false, waitMs: YIELD_POLL_MS, reason: `${active} is queued or running` };
+    if (active?.status === 'queued') {
+      return { go: false, stop: true, reason: `${active.job_key} is queued for a concurrency slot` };
+    }
+    if (active) return { go: false, waitMs: YIELD_POLL_MS, reason: `${active.job_key} is running` };
 
     let next: { key: string; at: Date } | undefined;
     for (const job of others.filter((view) => view.enabled)) {
@@ -87,11 +94,12 @@ export class ScheduleYield {
     return job.definition.estimateCalls({ limit }, settings?.settings ?? {}) > 0;
   }
 
-  private async activeJob(keys: string[]): Promise<string | undefined> {
-    const { rows } = await sql<{ job_key: string }>`
-      select job_key from job_runs where job_key = any(${keys}::text[]) and status in ('queued', 'running')
-      limit 1`.execute(this.orm.em.fork().getKysely<unknown>());
-    return rows[0]?.job_key;
+  /** A queued run first: it is the one this run may be keeping out. */
+  private async activeJob(keys: string[]): Promise<{ job_key: string; status: string } | undefined> {
+    const { rows } = await sql<{ job_key: string; status: string }>`
+      select job_key, status from job_runs where job_key = any(${keys}::text[]) and status in ('queued', 'running')
+      order by status = 'queued' desc limit 1`.execute(this.orm.em.fork().getKysely<unknown>());
+    return rows[0];
   }
 
   private async ended(job: string, slot: Date): Promise<boolean> {
