@@ -137,9 +137,10 @@ function runJson(text: string, nowMs: number): { json: string; running: boolean 
  * Written runs by their row text. A row's text is all the writer reads, so the same text always writes the
  * same JSON (except a running run's, which moves with the clock and is not kept): a polled page, or a page
  * that gained a run at the top, writes the rest from here. Two generations of at most RUNS_KEPT runs
- * each (about 1 KB a run), so the runs in use stay.
+ * each (about 1 KB a run), so the runs in use stay. One generation holds fifty pages of fifty runs: with 1,000,
+ * fifty different pages polled in turn (2,500 runs) missed on every run (issue 21 item 9, docs/scaling.md).
  */
-const RUNS_KEPT = 1000;
+const RUNS_KEPT = 4000;
 const RUN_TEXT_KEPT = 4096;
 let recentRuns = new Map<string, string>();
 let olderRuns = new Map<string, string>();
