@@ -225,10 +225,10 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         } catch (error) {
           if (!(error instanceof CoinGeckoYieldError)) throw error;
         }
-        // No slot before the next scheduled one's window: nothing until that slot has run.
-        const notAfter = decision.priority.notAfter;
-        waitMs = Math.max(YIELD_POLL_MS, notAfter === undefined ? 0 : notAfter - this.clock.now().getTime());
-        reason = 'no CoinGecko slot before the next scheduled run';
+        // Refused by the limiter: another job's run started since the decision, or the window is full until past
+        // the next slot's. The refusal does not say which, so look again soon rather than sleep to the slot.
+        waitMs = YIELD_POLL_MS;
+        reason = 'the limiter gave no CoinGecko slot within the terms';
       } else if (decision.stop) {
         throw new DeferredForSchedule(decision.reason);
       } else {
