@@ -195,8 +195,8 @@ export async function serializerBench(app: INestApplication, url: string): Promi
       'whole',
       'vs best',
       'read (query + driver)',
-      'JSON alone',
       'of which PostgreSQL + wire',
+      'JSON alone',
     ],
     [
       [
