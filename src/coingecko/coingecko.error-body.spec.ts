@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MAX_UPSTREAM_MESSAGE, parseErrorBody, redactSecrets } from './coingecko.error-body.js';
+import { clipUpstream, MAX_UPSTREAM_MESSAGE, parseErrorBody, redactSecrets } from './coingecko.error-body.js';
 import { coinGeckoFailureMessage, type DescribeContext } from './coingecko.errors.js';
 import { classifyAnswer } from './coingecko.retry-policy.js';
 
@@ -111,6 +111,21 @@ describe('parseErrorBody', () => {
       expect(info?.message).not.toContain(KEY.slice(3));
       expect(messageFor(401, body)).not.toContain(KEY.slice(3));
     }
+  });
+});
+
+describe('clipUpstream', () => {
+  it('never cuts through a word, so a configured key straddling the cut goes whole', () => {
+    const key = 'plain-configured-key-0123456789';
+    const text = `${'word '.repeat(59)}${key} and more`;
+    const clipped = clipUpstream(text);
+    expect(clipped.length).toBeLessThanOrEqual(MAX_UPSTREAM_MESSAGE + 1);
+    expect(clipped).not.toContain(key.slice(0, 4));
+    expect(redactSecrets(`CoinGecko said: ${clipped}`, [key])).not.toContain('plain');
+  });
+
+  it('removes a key-like query parameter at the very start', () => {
+    expect(clipUpstream('api_key=abc123456 was refused')).toBe('api_key=[redacted] was refused');
   });
 });
 

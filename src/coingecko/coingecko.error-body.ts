@@ -16,6 +16,8 @@ export const MAX_UPSTREAM_MESSAGE = 300;
 /** The real bodies nest at most twice (`error.status`); deeper objects are not error bodies. */
 const MAX_DEPTH = 3;
 const REDACTED = '[redacted]';
+/** Longer than any API key or token a message could carry (CoinGecko's are about 30 characters). */
+const LONGEST_KEY = 80;
 
 /*
  * Key-shaped text that must never reach an error message, a log or an API answer, whatever the upstream or a
@@ -24,7 +26,7 @@ const REDACTED = '[redacted]';
  */
 const SECRET_PATTERNS: readonly [RegExp, string][] = [
   [/(x[-_]cg[-_](?:demo|pro)[-_]api[-_]key["']?\s*[=:]\s*["']?)[^\s&"',;}]+/gi, `$1${REDACTED}`],
-  [/([?&;][\w-]*(?:key|token|secret)=)[^&\s#"']+/gi, `$1${REDACTED}`],
+  [/((?:^|[?&;\s])[\w-]*(?:key|token|secret)=)[^&\s#"']+/gi, `$1${REDACTED}`],
   [/\bCG-[A-Za-z0-9]{8,}/g, REDACTED],
 ];
 
@@ -43,10 +45,18 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   return result;
 }
 
-/** One line, secrets removed, cut at `max` characters (secrets are removed first, so no cut key survives). */
+/**
+ * One line, secrets removed, cut at `max` characters. The configured key is only removed later, with the whole
+ * message (coinGeckoFailureMessage), so the cut never splits a word: a key straddling `max` goes whole, not
+ * leaving a prefix that the later removal would no longer recognise.
+ */
 export function clipUpstream(text: string, max = MAX_UPSTREAM_MESSAGE): string {
   const oneLine = redactSecrets(text).replace(/\s+/g, ' ').trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+  if (oneLine.length <= max) return oneLine;
+  const space = oneLine.charAt(max) === ' ' ? max : oneLine.lastIndexOf(' ', max);
+  // A word longer than any key (a dump without spaces) is cut where it stands.
+  const cut = space >= 0 && max - space <= LONGEST_KEY ? space : max;
+  return `${oneLine.slice(0, cut)}…`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
