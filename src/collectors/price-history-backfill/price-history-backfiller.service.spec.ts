@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { PriceGapsRepository } from '../../assets/price-gaps.repository.js';
 import type { PriceGapsService } from '../../assets/price-gaps.service.js';
 import type { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
-import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
+import { CoinGeckoBudgetError, CoinGeckoError } from '../../coingecko/coingecko.errors.js';
 import type { AppConfig } from '../../config/app-config.js';
 import type { JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import { emptyMetrics } from '../../jobs/job-result.js';
@@ -52,6 +52,8 @@ function backfiller(options: {
   plan?: 'public' | 'demo' | 'pro';
   settings?: Record<string, number>;
   decide?: () => Promise<YieldDecision>;
+  clock?: { now: () => Date };
+  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }) {
   const calls: string[] = [];
   const chart = options.chart ?? (() => Promise.resolve({ prices: [], marketCaps: [], totalVolumes: [] }));
@@ -82,21 +84,23 @@ function backfiller(options: {
     coverage as unknown as PriceHistoryCoverageRepository,
     { headroom: () => Promise.resolve(options.headroom ?? null) } as unknown as BackfillBudget,
     config as unknown as ConfigService<AppConfig, true>,
-    { now: () => NOW },
+    options.clock ?? { now: () => NOW },
     {
       decide: options.decide ?? (() => Promise.resolve({ go: true, priority: {} })),
     } as unknown as ScheduleYield,
-    () => Promise.resolve(),
+    options.wait ?? (() => Promise.resolve()),
   );
-  return { service, calls, coverage };
+  return { service, calls, coverage, coingecko };
 }
 
-function context(): JobHandlerContext<typeof PRICE_HISTORY_BACKFILL_JOB> {
+function context(
+  signal = new AbortController().signal,
+): JobHandlerContext<typeof PRICE_HISTORY_BACKFILL_JOB> {
   return {
     runId: '00000000-0000-0000-0000-000000000001',
     attempt: 1,
     logger: pino({ level: 'silent' }),
-    signal: new AbortController().signal,
+    signal,
     slot: NOW,
     params: { limit: 20 },
     metrics: emptyMetrics(),
@@ -179,6 +183,51 @@ describe('PriceHistoryBackfiller', () => {
     const metrics = await service.backfill(context());
     expect(calls).toEqual([]);
     expect(metrics.custom).toMatchObject({ deferred_for_schedule: 1, waited_for_schedule_ms: 0, calls: 0 });
+  });
+
+  it('takes each range from the clock at its call, so a long run never asks past 365 days', async () => {
+    let now = NOW.getTime();
+    // Each answer takes 3 minutes by the job clock (pacing at a low per-minute limit, yield waits).
+    const chart = () => {
+      now += 3 * 60_000;
+      return Promise.resolve({ prices: [], marketCaps: [], totalVolumes: [] });
+    };
+    const assets = ['a', 'b', 'c', 'd'].map((id) => candidate(id));
+    const { service, coingecko } = backfiller({ assets, chart, clock: { now: () => new Date(now) } });
+    const asked: number[] = [];
+    coingecko.marketChartRange.mockImplementation((_id: string, range: { from: Date; to: Date }) => {
+      asked.push(now - range.from.getTime());
+      return chart();
+    });
+    await service.backfill(context());
+    expect(asked).toHaveLength(8);
+    for (const reach of asked) expect(reach).toBeLessThan(365 * 86_400_000);
+  });
+
+  it('counts only the calls it sent: not one cancelled in a yield wait, nor one the budget refused', async () => {
+    const controller = new AbortController();
+    const cancelled = backfiller({
+      assets: [candidate('a')],
+      decide: () => Promise.resolve({ go: false, waitMs: 2000, reason: 'price_collection is running' }),
+      wait: () => {
+        controller.abort(new Error('cancelled'));
+        return Promise.reject(controller.signal.reason as Error);
+      },
+    });
+    const cancelledCtx = context(controller.signal);
+    await expect(cancelled.service.backfill(cancelledCtx)).rejects.toThrow('cancelled');
+    expect(cancelledCtx.metrics.custom).toMatchObject({ calls: 0 });
+
+    const spent = backfiller({
+      assets: [candidate('a'), candidate('b')],
+      chart: (id) =>
+        id === 'a'
+          ? Promise.resolve({ prices: [], marketCaps: [], totalVolumes: [] })
+          : Promise.reject(new CoinGeckoBudgetError(100, new Date('2026-07-01T00:00:00Z'))),
+    });
+    const spentCtx = context();
+    await expect(spent.service.backfill(spentCtx)).rejects.toThrow(CoinGeckoBudgetError);
+    expect(spentCtx.metrics.custom).toMatchObject({ calls: 2 });
   });
 
   it('refuses to start with more than 365 days on the public and Demo plans, not on pro', () => {

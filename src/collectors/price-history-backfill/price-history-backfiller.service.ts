@@ -99,10 +99,12 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     const { limit } = ctx.params;
     const maxTries = settings.PRICE_HISTORY_BACKFILL_MAX_TRIES;
     const now = this.clock.now();
-    const ranges = historyRanges(now, {
+    const history = {
       days: settings.PRICE_HISTORY_BACKFILL_DAYS,
       hourlyDays: settings.PRICE_HISTORY_BACKFILL_HOURLY_DAYS,
-    });
+    };
+    // Which ranges exist depends on the settings only; each call's bounds are taken when it is made.
+    const ranges = historyRanges(now, history);
     const custom: BackfillCounts = Object.assign(metrics.custom, {
       assets_checked: 0,
       assets_backfilled: 0,
@@ -133,7 +135,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       custom.assets_checked++;
       let backfilled: boolean;
       try {
-        backfilled = await this.backfillAsset(asset, ranges, { ctx, custom, now });
+        backfilled = await this.backfillAsset(asset, ranges, { ctx, custom, now, history });
       } catch (error) {
         if (!(error instanceof DeferredForSchedule)) throw error;
         custom.deferred_for_schedule = 1;
@@ -167,7 +169,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
   private async backfillAsset(
     asset: BackfillCandidate,
     ranges: HistoryRanges,
-    run: { ctx: Context; custom: BackfillCounts; now: Date },
+    run: { ctx: Context; custom: BackfillCounts; now: Date; history: { days: number; hourlyDays: number } },
   ): Promise<boolean> {
     const plan: [Granularity, boolean, { from: Date; to: Date } | null][] = [
       ['hourly', asset.hourlyDone, ranges.hourly],
@@ -180,15 +182,20 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         await this.coverage.rangeDone(asset.id, granularity, { from: null, to: null, inserted: 0 }, run.now);
         continue;
       }
-      run.custom.calls++;
+      let asked = range;
       let chart;
       try {
-        chart = await this.yielding(run, () =>
-          this.coingecko.marketChartRange(asset.coingeckoId, range, { signal: run.ctx.signal }),
-        );
+        chart = await this.yielding(run, () => {
+          // From the clock at the call, not at the run's start: pacing and yield waits would otherwise push
+          // the oldest bound past the plan's 365 days (beyond LIMIT_MARGIN_MS), a refusal counted as a try.
+          asked = historyRanges(this.clock.now(), run.history)[granularity] ?? range;
+          return this.coingecko.marketChartRange(asset.coingeckoId, asked, { signal: run.ctx.signal });
+        });
+        run.custom.calls++;
       } catch (error) {
-        // Stopped before the call was sent: it was never made.
-        if (error instanceof DeferredForSchedule) run.custom.calls--;
+        // Only a call CoinGecko answered was sent: not one stopped in a yield wait, refused by the limiter's
+        // terms or the budget (nothing sent), or cancelled before an answer.
+        if (error instanceof CoinGeckoError) run.custom.calls++;
         if (!isAssetLevel(error)) throw error;
         const tries = await this.coverage.failed(asset.id, error.message, run.now);
         run.ctx.logger.warn(
@@ -198,7 +205,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         return false;
       }
       // A coin listed within the range answers from its first point on: that is its whole history.
-      const { rows, first, last } = historyRows(asset.id, chart, range, SPACING_MS[granularity]);
+      const { rows, first, last } = historyRows(asset.id, chart, asked, SPACING_MS[granularity]);
       const inserted = await this.prices.insertMissing(rows, { signal: run.ctx.signal, backfilled: true });
       run.custom.points_inserted += inserted;
       await this.coverage.rangeDone(asset.id, granularity, { from: first, to: last, inserted }, run.now);
