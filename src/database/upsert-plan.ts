@@ -110,16 +110,26 @@ export function planOf<T>(
       do update set ${sql.join(assignments)}
       where (${current}) is distinct from (${incoming})
       returning ${sql.join(returned.map((c) => sql`${sql.id(c.name)}::text as ${sql.id(c.property)}`))}`;
-  const priorKey = sql.join(keyColumns.map((c) => sql`p.${sql.id(c.name)}::text`));
+  const priorKey = sql.join(keyColumns.map((c) => sql`p.${sql.id(c.name)}`));
   const writtenKey = sql.join(keyColumns.map((c) => sql`w.${sql.id(c.property)}`));
-  const keyList = sql.join(keyColumns.map((c) => sql`t.${sql.id(c.name)}`));
+  // One key probe per incoming row, in a lateral with a limit so it stays a nested loop: there the row's values
+  // are parameters, so only its own partition is probed. As a join or `in`, the planner could hash the incoming
+  // keys against a scan of every partition, which grows with the whole history (issue 22's series bench).
+  // The prior keys are then one hashed set that each written row looks up.
   const statement = !options.partitioned
     ? sql<Row>`${insert}, (xmax = 0) as "__inserted"`
     : sql<Row>`with prior as (
-        select ${keyList} from ${table} t
-         where (${keyList}) in (select * from unnest(${sql.join(keyColumns.map(arrayOf))}))
+        select ${sql.join(keyColumns.map((c) => sql`k.${sql.id(c.name)}::text as ${sql.id(c.name)}`))}
+          from unnest(${sql.join(keyColumns.map(arrayOf))}) as k(${sql.join(keyNames)})
+         cross join lateral (
+           select 1 from ${table} t
+            where ${sql.join(
+              keyColumns.map((c) => sql`t.${sql.id(c.name)} = k.${sql.id(c.name)}`),
+              sql` and `,
+            )}
+            limit 1) e
       ), written as (${insert})
-      select w.*, not exists (select 1 from prior p where (${priorKey}) = (${writtenKey})) as "__inserted"
+      select w.*, (${writtenKey}) not in (select ${priorKey} from prior p) as "__inserted"
         from written w`;
   const compiled = statement.compile(kysely);
   const slots = compiled.parameters.map((parameter) => {
