@@ -1,5 +1,8 @@
 /** The typed configuration the service runs with, produced once from the environment by `parseEnv`. */
+import type { ProviderName } from '../providers/provider-name.js';
+
 export type CoinGeckoPlan = 'public' | 'demo' | 'pro';
+export type CoinPaprikaPlan = 'free' | 'starter' | 'pro' | 'business';
 
 export interface JobSettings {
   enabled: boolean;
@@ -35,6 +38,20 @@ export interface AppConfig {
     retryMaxMs: number;
     /** Calls allowed per UTC month (`COINGECKO_MONTHLY_CALL_BUDGET`); null = no cap. */
     monthlyCallBudget: number | null;
+  };
+  /** `PRICE_PROVIDERS`: the order of preference for prices, rankings and reads (docs/providers.md). */
+  providers: { order: ProviderName[] };
+  coinpaprika: {
+    plan: CoinPaprikaPlan;
+    baseUrl: string;
+    apiKey: string | undefined;
+    rateLimitPerMinute: number;
+    /** Calls allowed per UTC month: `COINPAPRIKA_MONTHLY_CALL_BUDGET`, else the plan's monthly calls. */
+    monthlyCallBudget: number;
+    timeoutMs: number;
+    maxRetries: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
   };
   auth: {
     apiTokens: string[];

@@ -14,6 +14,7 @@ import {
   show,
   text,
 } from './env-vars.js';
+import { checkProviderEnv, providerShape, toProviderConfig } from './provider-env.js';
 
 /*
  * Every environment variable the service reads, parsed by one zod schema into a typed AppConfig: the
@@ -112,6 +113,7 @@ const baseShape = {
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   LOG_FORMAT: oneOf(['json', 'pretty'] as const, 'json'),
   METRICS_TOKEN: text(),
+  ...providerShape,
 };
 
 /** Every variable the service reads with these jobs registered (the docs test holds the docs to it). */
@@ -123,6 +125,7 @@ export function envVariables(definitions: readonly JobDefinition[]): string[] {
 }
 
 const serviceSchema = z.object(baseShape).superRefine((env, ctx) => {
+  checkProviderEnv(env, ctx);
   if (env.COINGECKO_API_PLAN && env.COINGECKO_API_PLAN !== 'public' && !env.COINGECKO_API_KEY) {
     ctx.addIssue({
       code: 'custom',
@@ -228,6 +231,7 @@ function toAppConfig(env: ParsedEnv, jobs: Record<string, JobSettings>): AppConf
       retryMaxMs: env.COINGECKO_RETRY_MAX_MS,
       monthlyCallBudget: env.COINGECKO_MONTHLY_CALL_BUDGET || null,
     },
+    ...toProviderConfig(env),
     auth: {
       apiTokens: env.API_TOKENS,
       jwksUrl: env.AUTH_JWKS_URL,
