@@ -6,10 +6,13 @@ import { AssetPriceSchema } from '../entities/asset-price.entity.js';
 import { COINGECKO_SOURCE } from '../latest-snapshot.js';
 import { PricePartitions } from '../storage/price-partitions.repository.js';
 import { refreshRollups } from '../storage/price-rollups.js';
+import type { ProviderName } from '../../providers/provider-name.js';
 
-/** One CoinGecko price observation; amounts are decimal text, as CoinGecko sent them. */
+/** One price observation; amounts are decimal text, as the provider sent them. */
 export interface PriceRow {
   assetId: string;
+  /** The provider (`asset_prices.source`); CoinGecko when not said. */
+  source?: ProviderName;
   timestamp: Date;
   priceUsd: string;
   volume24hUsd: string | null;
@@ -33,7 +36,11 @@ export class PricesWriteRepository extends SqlRepository {
   async upsertPrices(rows: readonly PriceRow[], options: WriteOptions = {}): Promise<UpsertCounts> {
     if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
     await this.partitions.ensureFor(rows.map((row) => row.timestamp));
-    const price = ({ assetId, ...row }: PriceRow) => ({ ...row, asset: assetId, source: COINGECKO_SOURCE });
+    const price = ({ assetId, source, ...row }: PriceRow) => ({
+      ...row,
+      asset: assetId,
+      source: source ?? COINGECKO_SOURCE,
+    });
     return this.em().transactional(async (tx) => {
       const counts = await upsertMany(tx, AssetPriceSchema, rows.map(price), {
         ...options,
@@ -44,7 +51,7 @@ export class PricesWriteRepository extends SqlRepository {
       const keys = rows.map((row) => ({
         assetId: row.assetId,
         timestamp: row.timestamp,
-        source: COINGECKO_SOURCE,
+        source: row.source ?? COINGECKO_SOURCE,
       }));
       await refreshRollups(tx.getKysely<unknown>(), keys);
       return counts;
