@@ -14,6 +14,7 @@ import {
 import { PriceGapAttemptSchema } from '../collectors/price-gap-repair/price-gap-attempt.entity.js';
 import { PriceHistoryCoverageSchema } from '../collectors/price-history-backfill/price-history-coverage.entity.js';
 import { JobRunSchema } from '../jobs/job-run.entity.js';
+import { PriceFlagSchema } from '../prices-quality/price-flag.entity.js';
 import { JobAlertSchema } from '../observability/alerting/job-alert.entity.js';
 
 /** Every entity of the service, listed explicitly (no folder discovery: the same list works from src and dist). */
@@ -28,6 +29,7 @@ export const ENTITIES = [
   JobAlertSchema,
   PriceGapAttemptSchema,
   PriceHistoryCoverageSchema,
+  PriceFlagSchema,
   RateLimitWindowSchema,
   CoinGeckoCallSchema,
   CoinGeckoRunCallSchema,

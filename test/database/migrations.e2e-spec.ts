@@ -36,6 +36,7 @@ describe('migrations', () => {
       'job_alerts',
       'job_runs',
       'mikro_orm_migrations',
+      'price_flags',
       'price_gap_attempts',
       'price_history_coverage',
       'rate_limit_windows',

@@ -1,4 +1,4 @@
-export const ALERT_EVENTS = ['job_failing', 'job_recovered', 'job_overdue'] as const;
+export const ALERT_EVENTS = ['job_failing', 'job_recovered', 'job_overdue', 'price_anomaly'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 /**
@@ -31,6 +31,26 @@ export interface AlertFacts {
   at: Date;
   /** For `job_overdue`: how long the job has gone without a success, in ms. */
   overdueMs?: number;
+  /** For `price_anomaly`: the flags newly recorded by one price write. */
+  anomaly?: AnomalySummary;
+}
+
+/** What a `price_anomaly` alert says: how many new flags of each kind, and one of them as an example. */
+export interface AnomalySummary {
+  counts: Record<string, number>;
+  example: { asset: string; timestamp: string; source: string; kind: string };
+}
+
+function anomalyHeadline(facts: AlertFacts): string {
+  const { counts, example } = facts.anomaly ?? { counts: {}, example: undefined };
+  const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  const kinds = Object.entries(counts)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(', ');
+  const first = example
+    ? `; e.g. ${example.kind} of ${example.asset} (${example.source}) at ${example.timestamp}`
+    : '';
+  return `:mag: Price anomaly: ${total} new flag(s) (${kinds}) written by ${facts.job}${first}`;
 }
 
 /** Errors are shown on one line and kept short: a chat message is not a log. */
@@ -60,6 +80,8 @@ function headline(facts: AlertFacts): string {
       return `:white_check_mark: Job ${facts.job} recovered: it succeeded again`;
     case 'job_overdue':
       return `:warning: Job ${facts.job} is overdue: no successful run for ${duration(facts.overdueMs ?? 0)}`;
+    case 'price_anomaly':
+      return anomalyHeadline(facts);
   }
 }
 

@@ -25,7 +25,12 @@ export interface AlertCounts {
   failed: Record<AlertEvent, number>;
 }
 
-const zero = (): Record<AlertEvent, number> => ({ job_failing: 0, job_recovered: 0, job_overdue: 0 });
+const zero = (): Record<AlertEvent, number> => ({
+  job_failing: 0,
+  job_recovered: 0,
+  job_overdue: 0,
+  price_anomaly: 0,
+});
 
 /** A job the standing read returned nothing for: as one that never ran. */
 const NO_STANDING: JobStanding = { lastSuccess: null, failuresSince: 0 };
