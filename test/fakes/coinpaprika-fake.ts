@@ -1,0 +1,561 @@
+/**
+ * A fake CoinPaprika API v1 on 127.0.0.1: a real HTTP server (ephemeral port by default) serving
+ * `/tickers`, `/tickers/{id}`, `/tickers/{id}/historical` and `/coins` under `/v1`, built from
+ * /work/shared/coinpaprika/NOTES.md (documentation, nothing recorded live). Its coins are the fake
+ * CoinGecko's: the same default coins (the recorded top 100), or `coingecko: fake` to follow a running
+ * CoinGecko fake live, so a coin's CoinPaprika price is its CoinGecko price at that moment.
+ *
+ *   const paprika = await startCoinPaprikaFake({ coingecko: gecko, plan: 'starter', apiKey: 'k' });
+ *   … COINPAPRIKA_BASE_URL: paprika.url …                        // http://127.0.0.1:<port>/v1
+ *   paprika.failNext('/tickers', 2, paprikaFaults.rateLimited('3'));
+ *   expect(paprika.count('/tickers')).toBe(3);
+ *   await paprika.close();
+ *
+ * Data: idOf (CoinGecko id → CoinPaprika id), coinsList, setCoins (without `coingecko`), setPrice /
+ * setPriceMultiplier / resetPrices (divergence), dropTickers / restoreTickers (answers without some
+ * assets), historicalValues (what a history answer holds at a time), setPlan / setApiKey / setClock.
+ * Faults: failNext (per endpoint or 'all'), setFailRate, setRateLimit, latencyMs, holdAnswers, reset.
+ * Introspection: requests, count(endpoint?), countPath(path), counts(), lastRequest(endpoint?).
+ *
+ * ASSUMPTIONS about CoinPaprika (NOTES.md does not say; docs/providers.md "The fake CoinPaprika" repeats them):
+ * - Error bodies are JSON `{"error": "<text>"}`. Unknown coin: 404 `{"error":"id not found"}` (also for
+ *   an inactive coin's ticker). Unknown path: 404 `{"error":"not found"}`. Bad query: 400.
+ * - Auth: with `apiKey` set (the pro host), no `Authorization` header → 401 `{"error":"missing API key"}`,
+ *   another key → 403 `{"error":"invalid API key"}`; a `Bearer ` prefix is expected. Without `apiKey`
+ *   (the free host) any header is ignored and every request is answered.
+ * - 429 body `{"error":"Too many requests"}`; `Retry-After` in seconds (from setRateLimit, or as scripted).
+ * - HTML error pages come from Cloudflare in front of the API, like CoinGecko's.
+ * - `/tickers`: every active coin ordered by rank, rank-0 (unranked) coins last; `limit` keeps the first
+ *   N; `quotes` defaults to `USD` and only `USD` is served (another quote → 400). Every plan gets every
+ *   coin (NOTES.md says the free plan covers about 2,000 assets; the fake does not cut).
+ * - Ticker amounts: price, market cap, volume, supplies and ATH are CoinGecko's for the same coin;
+ *   `max_supply` 0 where CoinGecko has null; `last_updated` is the fake's clock floored to 5 minutes;
+ *   `first_data_at` is 2015-01-01T00:00:00Z for every coin, and history starts there.
+ * - `/coins`: `[{id, name, symbol, rank, is_new, is_active, type}]`, ids `<symbol>-<name slug>`, plus coins
+ *   CoinGecko's list does not have (coinpaprika-fake.data.ts): same-symbol impostors, inactive old versions
+ *   (`<id>-old`, rank 0), unranked twins (`<id>-bsc`, rank 0, is_new) and inactive dead coins.
+ * - History: `start` required (`2019-01-01`, RFC 3339 or Unix seconds), `end` defaults to now, `limit`
+ *   1..5000 (default 1000), `quote` usd only, `interval` default `5m`. Points sit on multiples of the
+ *   interval since the Unix epoch, oldest first, the first `limit` from `start`; none after the clock.
+ *   A range reaching further back than the plan allows for that granularity (NOTES.md table; free: daily
+ *   365 days, hourly 1 day, 5-minute none) → 402 `{"error":"Your current plan (free) does not allow …"}`.
+ *   Only `start` is checked against the plan. Prices follow the CoinGecko fake's market chart of the coin.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoinGeckoFake, loadFixture, rawNumber, type FakeMarketCoin } from './coingecko-fake.js';
+import {
+  byRank,
+  paprikaEntries,
+  scaled,
+  tickerOf,
+  type PaprikaCoin,
+  type PaprikaEntry,
+} from './coinpaprika-fake.data.js';
+import {
+  cloudflarePage,
+  paprikaFaults,
+  PLAN_REFUSAL_BODY,
+  RATE_LIMIT_BODY,
+  seededRandom,
+  type PaprikaFault,
+} from './coinpaprika-fake.faults.js';
+import { historicalAnswer, historicalValuesAt, type PaprikaPlan } from './coinpaprika-fake.history.js';
+import type { ChartValues } from './market-chart.js';
+
+export { coinPaprikaIdOf, type PaprikaCoin } from './coinpaprika-fake.data.js';
+export { paprikaFaults, type PaprikaFault } from './coinpaprika-fake.faults.js';
+export { PLAN_HISTORY_MS, INTERVALS, type PaprikaPlan } from './coinpaprika-fake.history.js';
+
+export type PaprikaEndpoint = '/tickers' | '/tickers/{id}' | '/tickers/{id}/historical' | '/coins';
+
+export interface PaprikaRequest {
+  endpoint: PaprikaEndpoint | 'unknown';
+  method: string;
+  /** The request target as received (path and query, still encoded). */
+  url: string;
+  /** Path below `/v1`, decoded (`/tickers/btc-bitcoin`). */
+  path: string;
+  query: Record<string, string>;
+  headers: http.IncomingHttpHeaders;
+  at: number;
+  /** The status answered, once sent (absent while held or when cut off). */
+  status?: number;
+}
+
+export interface CoinPaprikaFakeOptions {
+  /** Default 0 (an ephemeral port). */
+  port?: number;
+  /** Follow this CoinGecko fake's coins and prices live (takes precedence over `coins`). */
+  coingecko?: CoinGeckoFake;
+  /** As the CoinGecko fake's option: a number generates that many, default the recorded top 100. */
+  coins?: number | FakeMarketCoin[];
+  /** The plan whose history ranges apply; default `free`. */
+  plan?: PaprikaPlan;
+  /** When set, requests need `Authorization: Bearer <apiKey>` (the pro host). */
+  apiKey?: string;
+  latencyMs?: number;
+  rateLimit?: { limit: number; windowMs?: number };
+  /** The fake's "now" (history ranges, `last_updated`); default the real clock. */
+  now?: () => Date;
+  /** Add `/coins` entries CoinGecko does not have (symbol collisions, inactive, rank 0); default true. */
+  collisions?: boolean;
+}
+
+const API_PREFIX = '/v1';
+
+export class CoinPaprikaFake {
+  /** Base URL, ending in `/v1`. */
+  readonly url: string;
+  /** Delay before every answer. */
+  latencyMs: number;
+  /** Every request received, oldest first. */
+  readonly requests: PaprikaRequest[] = [];
+
+  private markets: FakeMarketCoin[];
+  private readonly coingecko: CoinGeckoFake | undefined;
+  private readonly collisions: boolean;
+  private plan: PaprikaPlan;
+  private apiKey: string | undefined;
+  private now: () => Date;
+  private readonly prices = new Map<string, string>();
+  private readonly multipliers = new Map<string, number>();
+  private readonly dropped = new Set<string>();
+  private readonly scripted = new Map<PaprikaEndpoint | 'all', PaprikaFault[]>();
+  private failRate:
+    | { rate: number; fault: PaprikaFault; endpoint: PaprikaEndpoint | 'all'; random: () => number }
+    | undefined;
+  private rateLimit: { limit: number; windowMs: number } | undefined;
+  private rateWindow: number[] = [];
+  private held: Promise<void> | undefined;
+  private readonly hanging = new Set<http.ServerResponse>();
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly httpServer: http.Server,
+    port: number,
+    options: CoinPaprikaFakeOptions,
+  ) {
+    this.url = `http://127.0.0.1:${port}${API_PREFIX}`;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.coingecko = options.coingecko;
+    this.collisions = options.collisions ?? true;
+    this.plan = options.plan ?? 'free';
+    this.apiKey = options.apiKey;
+    this.now = options.now ?? (() => new Date());
+    if (options.rateLimit) this.setRateLimit(options.rateLimit.limit, options.rateLimit.windowMs);
+    const coins = options.coins;
+    this.markets =
+      coins === undefined
+        ? loadFixture<FakeMarketCoin[]>('coins-markets/markets_usd_top100_2025-04-14.json')
+        : typeof coins === 'number'
+          ? CoinGeckoFake.generateCoins(coins)
+          : [...coins];
+  }
+
+  static async start(options: CoinPaprikaFakeOptions = {}): Promise<CoinPaprikaFake> {
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    const fake = new CoinPaprikaFake(server, (server.address() as AddressInfo).port, options);
+    server.on('connection', (socket: Socket) => {
+      fake.sockets.add(socket);
+      socket.on('close', () => fake.sockets.delete(socket));
+    });
+    server.on('request', (req, res) => {
+      fake.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`fake CoinPaprika failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      });
+    });
+    return fake;
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
+    const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  /** The same as `close` (the CoinGecko fake's name). */
+  stop(): Promise<void> {
+    return this.close();
+  }
+
+  // ---- data ----------------------------------------------------------------------------------------
+
+  /** The CoinGecko market coins this fake describes, in rank order. */
+  marketCoins(): FakeMarketCoin[] {
+    return this.coingecko ? this.coingecko.coins() : [...this.markets];
+  }
+
+  /** Replaces the coins (only without a linked CoinGecko fake: change that one instead). */
+  setCoins(coins: FakeMarketCoin[]): void {
+    if (this.coingecko) throw new Error('fake CoinPaprika follows a CoinGecko fake: change its coins');
+    this.markets = [...coins];
+  }
+
+  /** Every coin `/coins` lists (extras included), in the order it lists them. */
+  coinsList(): PaprikaCoin[] {
+    return this.entries().map((entry) => ({ ...entry.coin }));
+  }
+
+  /** The CoinPaprika id of a CoinGecko coin (`bitcoin` → `btc-bitcoin`). */
+  idOf(coingeckoId: string): string {
+    const entry = this.entries().find((candidate) => !candidate.extra && candidate.market.id === coingeckoId);
+    if (!entry) throw new Error(`fake CoinPaprika has no coin for CoinGecko id ${coingeckoId}`);
+    return entry.coin.id;
+  }
+
+  /** Sends this USD price for a coin (CoinPaprika or CoinGecko id); a string is written verbatim. */
+  setPrice(id: string, price: number | string): void {
+    this.prices.set(this.resolve(id), String(price));
+  }
+
+  /** Multiplies a coin's price, market cap and volume (tickers and history), e.g. 1.05 for +5 %. */
+  setPriceMultiplier(id: string, multiplier: number): void {
+    this.multipliers.set(this.resolve(id), multiplier);
+  }
+
+  resetPrices(): void {
+    this.prices.clear();
+    this.multipliers.clear();
+  }
+
+  /** Leaves these coins (CoinPaprika or CoinGecko ids) out of `/tickers`; `/tickers/{id}` still answers. */
+  dropTickers(ids: string[]): void {
+    for (const id of ids) this.dropped.add(this.resolve(id));
+  }
+
+  /** Puts dropped coins back (all when no ids are given). */
+  restoreTickers(ids?: string[]): void {
+    if (!ids) this.dropped.clear();
+    else for (const id of ids) this.dropped.delete(this.resolve(id));
+  }
+
+  /** What `/tickers/{id}/historical` holds for a coin at an interval-aligned time (decimal text). */
+  historicalValues(id: string, atMs: number): ChartValues | null {
+    const entry = this.entry(this.resolve(id));
+    return historicalValuesAt(entry, this.multipliers.get(entry.coin.id) ?? 1, atMs);
+  }
+
+  setPlan(plan: PaprikaPlan): void {
+    this.plan = plan;
+  }
+
+  /** Requires `Authorization: Bearer <key>` (undefined: no key needed). */
+  setApiKey(key: string | undefined): void {
+    this.apiKey = key;
+  }
+
+  setClock(now: () => Date): void {
+    this.now = now;
+  }
+
+  // ---- faults --------------------------------------------------------------------------------------
+
+  /** The next `times` requests to `endpoint` (or to any, `'all'`) get `fault` instead of their answer. */
+  failNext(endpoint: PaprikaEndpoint | 'all', times: number, fault: PaprikaFault): void {
+    const queue = this.scripted.get(endpoint) ?? [];
+    for (let i = 0; i < times; i++) queue.push(fault);
+    this.scripted.set(endpoint, queue);
+  }
+
+  /**
+   * A share (0..1) of requests to `endpoint` (default all) get `fault` (default 503), chosen by a seeded
+   * random stream: the same requests fail on every run. `null` turns it off.
+   */
+  setFailRate(
+    rate: number | null,
+    options: { fault?: PaprikaFault; endpoint?: PaprikaEndpoint | 'all'; seed?: number } = {},
+  ): void {
+    this.failRate =
+      rate === null
+        ? undefined
+        : {
+            rate,
+            fault: options.fault ?? paprikaFaults.serverError(503),
+            endpoint: options.endpoint ?? 'all',
+            random: seededRandom(options.seed ?? 1),
+          };
+  }
+
+  /** At most `limit` answered requests per `windowMs` (sliding); the rest get 429 with `Retry-After`. */
+  setRateLimit(limit: number | null, windowMs = 60_000): void {
+    this.rateLimit = limit === null ? undefined : { limit, windowMs };
+    this.rateWindow = [];
+  }
+
+  /** Holds every answer until the returned function is called. */
+  holdAnswers(): () => void {
+    let release!: () => void;
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.held = undefined;
+      release();
+    };
+  }
+
+  /** Clears faults, limits, latency, price knobs, dropped tickers and the request log; coins stay. */
+  reset(): void {
+    this.scripted.clear();
+    this.failRate = undefined;
+    this.rateLimit = undefined;
+    this.rateWindow = [];
+    this.latencyMs = 0;
+    this.resetPrices();
+    this.dropped.clear();
+    this.requests.length = 0;
+  }
+
+  // ---- introspection -------------------------------------------------------------------------------
+
+  count(endpoint?: PaprikaEndpoint): number {
+    return endpoint
+      ? this.requests.filter((request) => request.endpoint === endpoint).length
+      : this.requests.length;
+  }
+
+  /** Requests to one exact path below `/v1` (`/tickers/btc-bitcoin/historical`). */
+  countPath(path: string): number {
+    return this.requests.filter((request) => request.path === path).length;
+  }
+
+  /** Requests by path below `/v1`. */
+  counts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const request of this.requests) counts[request.path] = (counts[request.path] ?? 0) + 1;
+    return counts;
+  }
+
+  lastRequest(endpoint?: PaprikaEndpoint): PaprikaRequest | undefined {
+    return (endpoint ? this.requests.filter((request) => request.endpoint === endpoint) : this.requests).at(
+      -1,
+    );
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  // ---- the server ----------------------------------------------------------------------------------
+
+  private entries(): PaprikaEntry[] {
+    return paprikaEntries(this.marketCoins(), this.collisions);
+  }
+
+  private entry(paprikaId: string): PaprikaEntry {
+    const entry = this.entries().find((candidate) => candidate.coin.id === paprikaId);
+    if (!entry) throw new Error(`fake CoinPaprika has no coin ${paprikaId}`);
+    return entry;
+  }
+
+  /** A CoinPaprika id as it is, a CoinGecko id as its CoinPaprika id. */
+  private resolve(id: string): string {
+    const entries = this.entries();
+    if (entries.some((entry) => entry.coin.id === id)) return id;
+    return this.idOf(id);
+  }
+
+  private ticker(entry: PaprikaEntry): Record<string, unknown> {
+    const multiplier = this.multipliers.get(entry.coin.id) ?? 1;
+    const factor = entry.factor * multiplier;
+    const set = this.prices.get(entry.coin.id);
+    const price = set !== undefined ? rawNumber(set) : (scaled(entry.market.current_price, factor) ?? 0);
+    return tickerOf({ entry, price, factor, nowMs: this.now().getTime() });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const inApi = url.pathname.startsWith(`${API_PREFIX}/`);
+    const path = inApi ? decodeURIComponent(url.pathname.slice(API_PREFIX.length)) : url.pathname;
+    const endpoint = inApi ? endpointOf(path) : 'unknown';
+    const query: Record<string, string> = {};
+    for (const [key, value] of url.searchParams) if (!(key in query)) query[key] = value;
+    const request: PaprikaRequest = {
+      endpoint,
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      path,
+      query,
+      headers: req.headers,
+      at: Date.now(),
+    };
+    this.requests.push(request);
+    res.on('finish', () => (request.status = res.statusCode));
+
+    if (this.held) await this.held;
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    if (res.destroyed) return;
+
+    if (endpoint === 'unknown' || req.method !== 'GET') {
+      json(res, 404, { error: 'not found' });
+      return;
+    }
+    const fault =
+      this.scripted.get(endpoint)?.shift() ?? this.scripted.get('all')?.shift() ?? this.randomFault(endpoint);
+    if (fault && this.applyFault(fault, endpoint, path, query, res)) return;
+    if (this.refuseKey(req, res)) return;
+    if (this.refuseRate(res)) return;
+    const answer = this.answer(endpoint, path, query);
+    json(res, answer.status, answer.body);
+  }
+
+  private randomFault(endpoint: PaprikaEndpoint): PaprikaFault | undefined {
+    const failRate = this.failRate;
+    if (!failRate || (failRate.endpoint !== 'all' && failRate.endpoint !== endpoint)) return undefined;
+    return failRate.random() < failRate.rate ? failRate.fault : undefined;
+  }
+
+  /** Returns true when the fault answered the request. */
+  private applyFault(
+    fault: PaprikaFault,
+    endpoint: PaprikaEndpoint,
+    path: string,
+    query: Record<string, string>,
+    res: http.ServerResponse,
+  ): boolean {
+    switch (fault.kind) {
+      case 'status':
+        res.writeHead(fault.status, {
+          'content-type': fault.contentType ?? 'application/json',
+          ...fault.headers,
+        });
+        res.end(fault.body ?? '');
+        return true;
+      case 'rate-limited':
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }),
+        });
+        res.end(RATE_LIMIT_BODY);
+        return true;
+      case 'html':
+        res.writeHead(fault.status, { 'content-type': 'text/html; charset=UTF-8', server: 'cloudflare' });
+        res.end(cloudflarePage(fault.status));
+        return true;
+      case 'truncated': {
+        const text = JSON.stringify(this.answer(endpoint, path, query).body);
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+        return true;
+      }
+      case 'plan-refusal':
+        res.writeHead(402, { 'content-type': 'application/json' });
+        res.end(PLAN_REFUSAL_BODY);
+        return true;
+      case 'reset':
+        res.socket?.destroy();
+        return true;
+      case 'hang':
+        this.hanging.add(res);
+        res.on('close', () => this.hanging.delete(res));
+        return true;
+    }
+  }
+
+  private refuseKey(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    if (this.apiKey === undefined) return false;
+    const value = req.headers.authorization;
+    if (value === undefined || value === '') {
+      json(res, 401, { error: 'missing API key' });
+      return true;
+    }
+    if (value !== `Bearer ${this.apiKey}`) {
+      json(res, 403, { error: 'invalid API key' });
+      return true;
+    }
+    return false;
+  }
+
+  private refuseRate(res: http.ServerResponse): boolean {
+    if (!this.rateLimit) return false;
+    const now = Date.now();
+    const { limit, windowMs } = this.rateLimit;
+    this.rateWindow = this.rateWindow.filter((at) => at > now - windowMs);
+    if (this.rateWindow.length < limit) {
+      this.rateWindow.push(now);
+      return false;
+    }
+    const freeInMs = this.rateWindow[0] + windowMs - now;
+    res.writeHead(429, {
+      'content-type': 'application/json',
+      'retry-after': String(Math.max(1, Math.ceil(freeInMs / 1000))),
+    });
+    res.end(RATE_LIMIT_BODY);
+    return true;
+  }
+
+  private answer(
+    endpoint: PaprikaEndpoint,
+    path: string,
+    query: Record<string, string>,
+  ): { status: number; body: unknown } {
+    const notFound = { status: 404, body: { error: 'id not found' } };
+    switch (endpoint) {
+      case '/coins':
+        return { status: 200, body: this.entries().map((entry) => entry.coin) };
+      case '/tickers': {
+        const quotes = (query.quotes ?? 'USD').split(',').map((quote) => quote.trim().toUpperCase());
+        if (quotes.some((quote) => quote !== 'USD'))
+          return { status: 400, body: { error: 'invalid quotes' } };
+        const limit = query.limit === undefined ? Infinity : Number(query.limit);
+        if (!(limit >= 1)) return { status: 400, body: { error: 'invalid limit' } };
+        const active = this.entries()
+          .filter((entry) => entry.coin.is_active && !this.dropped.has(entry.coin.id))
+          .sort(byRank)
+          .slice(0, limit);
+        return { status: 200, body: active.map((entry) => this.ticker(entry)) };
+      }
+      case '/tickers/{id}': {
+        const id = path.slice('/tickers/'.length);
+        const entry = this.entries().find(
+          (candidate) => candidate.coin.id === id && candidate.coin.is_active,
+        );
+        return entry ? { status: 200, body: this.ticker(entry) } : notFound;
+      }
+      case '/tickers/{id}/historical': {
+        const id = path.slice('/tickers/'.length, -'/historical'.length);
+        const entry = this.entries().find(
+          (candidate) => candidate.coin.id === id && candidate.coin.is_active,
+        );
+        if (!entry) return notFound;
+        return historicalAnswer({
+          entry,
+          factor: this.multipliers.get(entry.coin.id) ?? 1,
+          query,
+          plan: this.plan,
+          nowMs: this.now().getTime(),
+        });
+      }
+    }
+  }
+}
+
+/** Starts a fake CoinPaprika; `await fake.close()` stops it. */
+export function startCoinPaprikaFake(options: CoinPaprikaFakeOptions = {}): Promise<CoinPaprikaFake> {
+  return CoinPaprikaFake.start(options);
+}
+
+function endpointOf(path: string): PaprikaEndpoint | 'unknown' {
+  if (path === '/tickers' || path === '/coins') return path;
+  if (/^\/tickers\/[^/]+$/.test(path)) return '/tickers/{id}';
+  if (/^\/tickers\/[^/]+\/historical$/.test(path)) return '/tickers/{id}/historical';
+  return 'unknown';
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
