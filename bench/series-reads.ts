@@ -128,11 +128,12 @@ export async function statementFigures(
   const dayRange = window('15m', m.dayFrom);
   const after = new Date(m.at.getTime() - DAY_MS);
   const assets = ids.map((id) => ({ key: id, id }));
-  const source = 'coingecko';
+  // Both providers in order, as PRICE_PROVIDERS=coingecko,coinpaprika reads them (the bench writes coingecko only).
+  const sources = ['coingecko', 'coinpaprika'];
   const partitioned = {
-    year: await timed(() => reads.series({ assetId, source, interval: '1d', ...yearRange })),
-    day: await timed(() => reads.series({ assetId, source, interval: '15m', ...dayRange })),
-    at: await timed(() => reads.pricesAt({ assets, source, after, at: m.at })),
+    year: await timed(() => reads.series({ assetId, sources, interval: '1d', ...yearRange })),
+    day: await timed(() => reads.series({ assetId, sources, interval: '15m', ...dayRange })),
+    at: await timed(() => reads.pricesAt({ assets, sources, after, at: m.at })),
   };
   const client = await pool.connect();
   try {

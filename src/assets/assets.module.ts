@@ -8,6 +8,7 @@ import { PriceGapsRepository } from './price-gaps.repository.js';
 import { PriceGapsService } from './price-gaps.service.js';
 import { PriceReadsRepository } from './prices/price-reads.repository.js';
 import { PriceReadsService } from './prices/price-reads.service.js';
+import { PriceSources } from './prices/price-sources.js';
 import { PriceSeriesController } from './prices/price-series.controller.js';
 import { PricesAtController } from './prices/prices-at.controller.js';
 import { RankingsController } from './rankings.controller.js';
@@ -48,6 +49,7 @@ const WRITE_REPOSITORIES = [
     AssetsRepository,
     PriceReadsRepository,
     PriceReadsService,
+    PriceSources,
     PricePartitionsAhead,
     PriceHistoryCoverageRepository,
     ...WRITE_REPOSITORIES,

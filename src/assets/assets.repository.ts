@@ -1,6 +1,8 @@
+import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { sql, type RawBuilder } from 'kysely';
 import { SqlRepository } from '../database/sql-repository.js';
+import type { ProviderName } from '../providers/provider-name.js';
 import type { AssetDto, LatestRankingDto } from './dto/asset.dto.js';
 import type { AssetPriceDto } from './dto/asset-price.dto.js';
 import type { AssetContractDto, ContractDto } from './dto/contract.dto.js';
@@ -8,6 +10,8 @@ import type { RankingDto } from './dto/ranking.dto.js';
 import { LATEST_SNAPSHOT_DATE } from './latest-snapshot.js';
 import { ASSET_COLUMNS, CONTRACT_COLUMNS, exactUtc, PRICE_COLUMNS, RANKING_AMOUNTS } from './read-columns.js';
 import type { AssetCursor, ContractCursor, PriceCursor, RankingCursor } from './page-cursor.js';
+import { flagsOf } from './prices/price-reads.repository.js';
+import { fromSources, preference, PriceSources } from './prices/price-sources.js';
 
 /** Rows of one page, and the sort key of its last row when more rows follow (else null). */
 export interface Page<T, K> {
@@ -27,6 +31,8 @@ export interface PriceHistoryQuery {
   /** ISO 8601 instants, passed to PostgreSQL as text so they keep their microseconds. */
   from?: string;
   to?: string;
+  /** One provider asked for; else each time's row of the first provider in `PRICE_PROVIDERS` that has one. */
+  source?: ProviderName;
   after?: PriceCursor;
   limit: number;
 }
@@ -65,7 +71,14 @@ const and = (conditions: RawBuilder<unknown>[]): RawBuilder<unknown> =>
   conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `);
 
 type AssetRow = AssetDto & { sort_bucket: 0 | 1 };
-type PriceRow = AssetPriceDto & { cursor_timestamp: string };
+type PriceRow = Omit<AssetPriceDto, 'flags'> & {
+  cursor_timestamp: string;
+  flags: AssetPriceDto['flags'] | null;
+};
+
+/** Leaves `flags` out of an unflagged price, as the API shows it. */
+const withoutNullFlags = ({ flags, ...price }: Omit<PriceRow, 'cursor_timestamp'>): AssetPriceDto =>
+  flags === null ? price : { ...price, flags };
 
 /**
  * The read queries of the assets API. Plain SQL through MikroORM's Kysely (bound parameters, nothing
@@ -74,6 +87,13 @@ type PriceRow = AssetPriceDto & { cursor_timestamp: string };
  */
 @Injectable()
 export class AssetsRepository extends SqlRepository {
+  constructor(
+    orm: MikroORM,
+    private readonly sources: PriceSources,
+  ) {
+    super(orm);
+  }
+
   /**
    * Assets ordered by `(bucket, symbol, coingecko_id)`. Without a search the bucket is 0 for every row;
    * with one, exact symbol or CoinGecko id matches get bucket 0 and come first. `coingecko_id` is unique,
@@ -147,38 +167,47 @@ export class AssetsRepository extends SqlRepository {
     return rows[0];
   }
 
+  /** The newest price by preference: of the newest time any provider of `PRICE_PROVIDERS` has, the first's row. */
   async latestPriceOf(assetId: string): Promise<AssetPriceDto | undefined> {
-    const { rows } = await sql<AssetPriceDto>`
-      select ${sql.raw(PRICE_COLUMNS)} from asset_prices p
-       where p.asset_id = ${assetId}::uuid
-       order by p.timestamp desc, p.source desc
+    const sources = this.sources.of();
+    const { rows } = await sql<PriceRow>`
+      select ${sql.raw(PRICE_COLUMNS)}, l.flags from asset_prices p
+        left join lateral (${flagsOf(sql`p.asset_id`, sql`p.timestamp`, sql`p.source`)}) l on true
+       where p.asset_id = ${assetId}::uuid and ${fromSources(sql`p.source`, sources)}
+       order by p.timestamp desc, ${preference(sql`p.source`, sources)}
        limit 1`.execute(this.db());
-    return rows[0];
+    return rows[0] && withoutNullFlags(rows[0]);
   }
 
   /**
-   * Newest first by `(timestamp, source)` — the asset's natural key, so the order is total and the
-   * `(asset_id, timestamp, source)` unique index answers the range and the order by reading backwards.
+   * Newest first, one price per timestamp: the row of the first provider in `sources` that has one there. The
+   * `(asset_id, timestamp, source)` primary key answers the range and the order by reading backwards; a page is
+   * cut before the flags are probed, so only its own rows cost a probe of the `price_flags` key. The cursor
+   * keeps `(timestamp, source)`; a page continues strictly before its timestamp, the one price of that time given.
    */
   async priceHistory(query: PriceHistoryQuery): Promise<Page<AssetPriceDto, PriceCursor>> {
-    const filters: RawBuilder<unknown>[] = [sql`p.asset_id = ${query.assetId}::uuid`];
+    const sources = this.sources.of(query.source);
+    const filters: RawBuilder<unknown>[] = [
+      sql`p.asset_id = ${query.assetId}::uuid`,
+      fromSources(sql`p.source`, sources),
+    ];
     if (query.from !== undefined) filters.push(sql`p.timestamp >= ${query.from}::timestamptz`);
     if (query.to !== undefined) filters.push(sql`p.timestamp <= ${query.to}::timestamptz`);
-    if (query.after) {
-      filters.push(
-        sql`(p.timestamp, p.source) < (${query.after.timestamp}::timestamptz, ${query.after.source})`,
-      );
-    }
-    const { rows } = await sql<PriceRow>`
-      select ${sql.raw(PRICE_COLUMNS)}, ${sql.raw(exactUtc('p.timestamp'))} as cursor_timestamp
-        from asset_prices p
-       where ${and(filters)}
-       order by p.timestamp desc, p.source desc
-       limit ${query.limit + 1}`.execute(this.db());
+    if (query.after) filters.push(sql`p.timestamp < ${query.after.timestamp}::timestamptz`);
+    const { rows } = await sql<PriceRow & { at: unknown }>`
+      select h.*, l.flags
+        from (select distinct on (p.timestamp) ${sql.raw(PRICE_COLUMNS)}, p.timestamp as at,
+                     ${sql.raw(exactUtc('p.timestamp'))} as cursor_timestamp
+                from asset_prices p
+               where ${and(filters)}
+               order by p.timestamp desc, ${preference(sql`p.source`, sources)}
+               limit ${query.limit + 1}) h
+        left join lateral (${flagsOf(sql`h.asset_id`, sql`h.at`, sql`h.source`)}) l on true
+       order by h.at desc`.execute(this.db());
     return toPage(
       rows,
       query.limit,
-      ({ cursor_timestamp: _timestamp, ...price }) => price,
+      ({ cursor_timestamp: _timestamp, at: _at, ...price }) => withoutNullFlags(price),
       (row) => ({ timestamp: row.cursor_timestamp, source: row.source }),
     );
   }

@@ -85,6 +85,7 @@ export class AssetsService {
       assetId: id,
       from: query.from,
       to: query.to,
+      source: query.source,
       after,
       limit: query.limit,
     });

@@ -332,7 +332,8 @@ describe('read API over collected data (e2e)', () => {
         );
       }
       await createPricePartitions(db, '2026-11-28T00:00:00Z');
-      // Two sources at one timestamp: the keyset must order them too.
+      // Two sources at one timestamp: a read answers one price per time, coinpaprika's only when asked for
+      // (PRICE_PROVIDERS is the default, coingecko alone).
       for (let minute = 0; minute < 12; minute++) {
         await db.query(
           `insert into asset_prices (asset_id, timestamp, price_usd, volume_24h_usd, market_cap_usd,
@@ -343,7 +344,7 @@ describe('read API over collected data (e2e)', () => {
       }
       await db.query(
         `insert into asset_prices (asset_id, timestamp, price_usd, source)
-         values ($1, '2026-11-28T01:00:00Z', '97004.5', 'other')`,
+         values ($1, '2026-11-28T01:00:00Z', '97004.5', 'coinpaprika')`,
         [ids.bitcoin],
       );
     });
@@ -376,7 +377,7 @@ describe('read API over collected data (e2e)', () => {
     });
 
     describe('GET /assets/{id}/prices', () => {
-      it('walks the history newest first, ties broken by source, without skips or repeats', async () => {
+      it('walks the history newest first, one price per time, without skips or repeats', async () => {
         const { items, pages } = await walk(`/assets/${ids.bitcoin}/prices`, 5);
         expect(pages).toBe(3);
         expect(items.map((item) => `${String(item.timestamp)} ${String(item.source)}`)).toEqual([
@@ -387,7 +388,6 @@ describe('read API over collected data (e2e)', () => {
           '2026-11-28T01:45:00.000Z coingecko',
           '2026-11-28T01:30:00.000Z coingecko',
           '2026-11-28T01:15:00.000Z coingecko',
-          '2026-11-28T01:00:00.000Z other',
           '2026-11-28T01:00:00.000Z coingecko',
           '2026-11-28T00:45:00.000Z coingecko',
           '2026-11-28T00:30:00.000Z coingecko',
@@ -412,7 +412,6 @@ describe('read API over collected data (e2e)', () => {
         expect(range.status).toBe(200);
         expect(range.body.items.map((item) => item.timestamp)).toEqual([
           '2026-11-28T01:00:00.000Z',
-          '2026-11-28T01:00:00.000Z',
           '2026-11-28T00:45:00.000Z',
           '2026-11-28T00:30:00.000Z',
         ]);
@@ -426,7 +425,11 @@ describe('read API over collected data (e2e)', () => {
           `/assets/${ids.bitcoin}/prices?from=2026-11-28T00:30:00Z&to=2026-11-28T01:00:00Z`,
           1,
         );
-        expect(paged.items).toHaveLength(4);
+        expect(paged.items).toHaveLength(3);
+        const asked = await get(`/assets/${ids.bitcoin}/prices?source=coinpaprika`);
+        expect(asked.body.items.map((item) => `${String(item.timestamp)} ${String(item.source)}`)).toEqual([
+          '2026-11-28T01:00:00.000Z coinpaprika',
+        ]);
       });
 
       it('answers an empty page for an asset without prices, 404 for an unknown asset', async () => {

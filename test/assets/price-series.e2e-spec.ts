@@ -187,7 +187,10 @@ describe('GET /assets/{id}/prices/series (e2e)', () => {
       source: 'coinpaprika',
       points: [flat('2026-11-27T00:15:00.000Z', '99')],
     });
-    expect((await series(`${DAY}&interval=1h&source=nobody`)).body.points).toEqual([]);
+    expect(await error(`${DAY}&interval=1h&source=nobody`)).toEqual({
+      status: 400,
+      message: 'source must be one of the known providers: coingecko, coinpaprika',
+    });
   });
 
   it('answers 400 with the reason for every bad range or parameter', async () => {
@@ -219,7 +222,7 @@ describe('GET /assets/{id}/prices/series (e2e)', () => {
       ['max_points=0', 'max_points must be an integer from 1 to 5000'],
       ['max_points=5001', 'max_points must be an integer from 1 to 5000'],
       ['max_points=abc', 'max_points must be an integer from 1 to 5000'],
-      ['source=Not%20A%20Source', 'source must be a provider name such as coingecko'],
+      ['source=Not%20A%20Source', 'source must be one of the known providers: coingecko, coinpaprika'],
       ['limit=5', 'property limit should not exist'],
     ];
     for (const [query, message] of cases) {

@@ -168,7 +168,7 @@ describe('GET /prices/at (e2e)', () => {
         'assets=bitcoin&at=2026-11-27',
         'at must be an ISO 8601 timestamp with a time zone (e.g. 2026-11-28T00:00:00Z)',
       ],
-      ['assets=bitcoin&source=A%20B', 'source must be a provider name such as coingecko'],
+      ['assets=bitcoin&source=A%20B', 'source must be one of the known providers: coingecko, coinpaprika'],
       ['assets=bitcoin&asset=x', 'property asset should not exist'],
     ];
     for (const [query, message] of cases) {

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiPriceFlags, PriceFlagDto } from '../prices/price-flag.dto.js';
 import { ApiDecimal, ApiNextCursor, ApiTimestamp } from './api-fields.js';
 
-/** One row of `asset_prices`. */
+/** One row of `asset_prices`: the price of one time, from one provider. */
 export class AssetPriceDto {
   @ApiProperty({ type: String, format: 'uuid', example: '3f0c8d52-4f3e-4a8e-9a55-2f1b3c4d5e6f' })
   asset_id!: string;
@@ -21,8 +22,16 @@ export class AssetPriceDto {
   @ApiDecimal('24 h price change, percent.', '-1.2345')
   change_percent_24h!: string | null;
 
-  @ApiProperty({ type: String, example: 'coingecko' })
+  @ApiProperty({
+    type: String,
+    example: 'coingecko',
+    description:
+      'The provider of the price: the first in `PRICE_PROVIDERS` with one at `timestamp`, or the one `source` asked for.',
+  })
   source!: string;
+
+  @ApiPriceFlags()
+  flags?: PriceFlagDto[];
 }
 
 export class AssetPricePageDto {

@@ -1,5 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
+import type { ProviderName } from '../../providers/provider-name.js';
+import { SourceParameter } from '../prices/price-sources.js';
 import { PageQueryDto } from './page-query.dto.js';
 import { IsIsoTimestamp, ToIsoTimestamp } from './query-params.validation.js';
 
@@ -25,4 +27,7 @@ export class PriceHistoryQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIsoTimestamp()
   to?: string;
+
+  @SourceParameter()
+  source?: ProviderName;
 }

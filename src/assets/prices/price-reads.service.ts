@@ -1,11 +1,22 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
+import type { ProviderName } from '../../providers/provider-name.js';
 import { AssetsRepository } from '../assets.repository.js';
 import { parseIsoTimestamp } from '../iso-time.js';
-import { COINGECKO_SOURCE } from '../latest-snapshot.js';
 import { parseIsoDuration, subtractDuration } from './iso-duration.js';
-import { PriceReadsRepository, type RequestedAsset } from './price-reads.repository.js';
-import type { PriceSeriesDto, PriceSeriesQueryDto } from './price-series.dto.js';
+import {
+  PriceReadsRepository,
+  type FlagRow,
+  type RequestedAsset,
+  type SeriesPointRow,
+} from './price-reads.repository.js';
+import {
+  MIXED_SOURCE,
+  type PriceSeriesDto,
+  type PriceSeriesQueryDto,
+  type SeriesPointDto,
+} from './price-series.dto.js';
+import { PriceSources } from './price-sources.js';
 import { MAX_ASSETS_AT, type PricesAtDto, type PricesAtQueryDto } from './prices-at.dto.js';
 import {
   autoInterval,
@@ -33,12 +44,33 @@ function instant(text: string): Date {
   return at;
 }
 
+type SourcedPoint = SeriesPointDto & { source: ProviderName };
+
+/** Hangs each flag on the bucket holding its price, when that bucket was answered from the flag's source. */
+function withFlags(
+  interval: SeriesInterval,
+  rows: readonly SeriesPointRow[],
+  flags: readonly FlagRow[],
+): SourcedPoint[] {
+  const points = rows.map((row): SourcedPoint => ({ ...row, source: row.source as ProviderName }));
+  if (flags.length === 0) return points;
+  const byBucket = new Map<string, SourcedPoint>(
+    points.map((point) => [`${point.t} ${point.source}`, point]),
+  );
+  for (const { timestamp, source, kind, detail } of flags) {
+    const point = byBucket.get(`${bucketStart(interval, new Date(timestamp)).toISOString()} ${source}`);
+    if (point) (point.flags ??= []).push({ timestamp, kind, detail });
+  }
+  return points;
+}
+
 /** The series and point-in-time reads of the price history. "Now" is the jobs' clock, so tests can move it. */
 @Injectable()
 export class PriceReadsService {
   constructor(
     private readonly reads: PriceReadsRepository,
     private readonly assets: AssetsRepository,
+    private readonly sources: PriceSources,
     @Inject(JOB_CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -47,15 +79,32 @@ export class PriceReadsService {
     const from = query.from === undefined ? new Date(to.getTime() - DAY_MS) : instant(query.from);
     const interval = this.intervalFor(query, from, to);
     if (!(await this.assets.exists(assetId))) throw new NotFoundException(`asset ${assetId} not found`);
-    const source = query.source ?? COINGECKO_SOURCE;
-    const points = await this.reads.series({
+    const sources = this.sources.of(query.source);
+    const range = {
       assetId,
-      source,
-      interval,
+      sources,
       from: bucketStart(interval, from),
       until: new Date(bucketStart(interval, to).getTime() + INTERVAL_MS[interval]),
-    });
-    return { asset_id: assetId, source, interval, from: from.toISOString(), to: to.toISOString(), points };
+    };
+    const [rows, flags] = await Promise.all([
+      this.reads.series({ ...range, interval }),
+      this.reads.flagsBetween(range),
+    ]);
+    const used = new Set(rows.map((row) => row.source));
+    // One provider for the whole series is said once; a mix is said on every point.
+    const mixed = used.size > 1;
+    const source = query.source ?? (mixed ? MIXED_SOURCE : (rows[0]?.source ?? sources[0]));
+    const points = withFlags(interval, rows, flags).map(({ source: bucketSource, ...point }) =>
+      mixed ? { ...point, source: bucketSource } : point,
+    );
+    return {
+      asset_id: assetId,
+      source: source as PriceSeriesDto['source'],
+      interval,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      points,
+    };
   }
 
   /** The interval asked for, or the one `auto` picks; 400 for a range it cannot answer in `max_points`. */
@@ -123,8 +172,8 @@ export class PriceReadsService {
       }
     }
     const asSent = new Map(sent.map((key) => [key.toLowerCase(), key] as const).reverse());
-    const source = query.source ?? COINGECKO_SOURCE;
-    const rows = await this.reads.pricesAt({ assets: [...requested.values()], source, after, at });
+    const sources = this.sources.of(query.source);
+    const rows = await this.reads.pricesAt({ assets: [...requested.values()], sources, after, at });
 
     const answer: PricesAtDto = { at: at.toISOString(), items: [], missing: [] };
     const seen = new Set<string>();
@@ -144,7 +193,8 @@ export class PriceReadsService {
           asset_id: row.asset_id,
           timestamp: row.timestamp,
           price_usd: row.price_usd,
-          source: row.source,
+          source: row.source as ProviderName,
+          ...(row.flags === null ? {} : { flags: row.flags }),
         });
       }
     }

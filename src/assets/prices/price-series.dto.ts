@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches, ValidateBy, type ValidationArguments } from 'class-validator';
+import { IsIn, IsOptional, ValidateBy, type ValidationArguments } from 'class-validator';
+import { PROVIDER_NAMES, type ProviderName } from '../../providers/provider-name.js';
 import { ApiDecimal, ApiTimestamp } from '../dto/api-fields.js';
 import { IsIsoTimestamp, ToInteger, ToIsoTimestamp } from '../dto/query-params.validation.js';
+import { PriceFlagDto } from './price-flag.dto.js';
+import { SourceParameter } from './price-sources.js';
 import {
   DEFAULT_MAX_POINTS,
   MAX_MAX_POINTS,
@@ -11,18 +14,8 @@ import {
   type SeriesIntervalChoice,
 } from './series-interval.js';
 
-/** A provider name as the price rows store it (`coingecko`). */
-export const SOURCE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,49}$/;
-export const SOURCE_MESSAGE = 'source must be a provider name such as coingecko';
-
-export const ApiSourceParameter = (): PropertyDecorator =>
-  ApiPropertyOptional({
-    type: String,
-    pattern: SOURCE_PATTERN.source,
-    default: 'coingecko',
-    example: 'coingecko',
-    description: 'The provider whose prices are read. Default `coingecko`, today the only one.',
-  });
+/** The top-level `source` of a series whose buckets come from more than one provider. */
+export const MIXED_SOURCE = 'mixed';
 
 export class PriceSeriesQueryDto {
   @ApiPropertyOptional({
@@ -81,10 +74,14 @@ export class PriceSeriesQueryDto {
   })
   max_points: number = DEFAULT_MAX_POINTS;
 
-  @ApiSourceParameter()
-  @IsOptional()
-  @Matches(SOURCE_PATTERN, { message: SOURCE_MESSAGE })
-  source?: string;
+  @SourceParameter()
+  source?: ProviderName;
+}
+
+/** A flag on one of the stored prices a bucket holds. */
+export class SeriesFlagDto extends PriceFlagDto {
+  @ApiTimestamp('The flagged price’s time.', '2026-11-27T10:15:00.000Z')
+  timestamp!: string;
 }
 
 /** One bucket: the prices stored in it. */
@@ -111,14 +108,38 @@ export class SeriesPointDto {
     description: 'How many stored prices the bucket holds.',
   })
   points!: number;
+
+  @ApiPropertyOptional({
+    type: String,
+    enum: [...PROVIDER_NAMES],
+    example: 'coinpaprika',
+    description:
+      'The provider of this bucket’s prices; present only when the series mixes providers (top-level `source` ' +
+      'is then `mixed`).',
+  })
+  source?: ProviderName;
+
+  @ApiPropertyOptional({
+    type: () => [SeriesFlagDto],
+    description:
+      'The flags of the stored prices inside the bucket (of its provider), oldest first; absent when none is flagged.',
+  })
+  flags?: SeriesFlagDto[];
 }
 
 export class PriceSeriesDto {
   @ApiProperty({ type: String, format: 'uuid', example: '3f0c8d52-4f3e-4a8e-9a55-2f1b3c4d5e6f' })
   asset_id!: string;
 
-  @ApiProperty({ type: String, example: 'coingecko', description: 'The provider the prices come from.' })
-  source!: string;
+  @ApiProperty({
+    type: String,
+    enum: [...PROVIDER_NAMES, MIXED_SOURCE],
+    example: 'coingecko',
+    description:
+      'The provider every bucket comes from (the one `source` asked for, else the first in `PRICE_PROVIDERS` ' +
+      'that has each bucket), or `mixed` when buckets come from different providers: each point then names its own.',
+  })
+  source!: ProviderName | typeof MIXED_SOURCE;
 
   @ApiProperty({
     type: String,

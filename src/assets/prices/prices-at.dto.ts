@@ -1,8 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
+import { IsOptional, IsString, ValidateBy } from 'class-validator';
+import { PROVIDER_NAMES, type ProviderName } from '../../providers/provider-name.js';
 import { ApiDecimal, ApiTimestamp } from '../dto/api-fields.js';
 import { IsIsoTimestamp, ToIsoTimestamp } from '../dto/query-params.validation.js';
-import { ApiSourceParameter, SOURCE_MESSAGE, SOURCE_PATTERN } from './price-series.dto.js';
+import { ApiPriceFlags, PriceFlagDto } from './price-flag.dto.js';
+import { SourceParameter } from './price-sources.js';
 
 export const MAX_ASSETS_AT = 500;
 export const MISSING_REASONS = ['unknown_asset', 'no_price_within_max_age'] as const;
@@ -52,10 +54,8 @@ export class PricesAtQueryDto {
   @IsString()
   max_age?: string;
 
-  @ApiSourceParameter()
-  @IsOptional()
-  @Matches(SOURCE_PATTERN, { message: SOURCE_MESSAGE })
-  source?: string;
+  @SourceParameter()
+  source?: ProviderName;
 }
 
 export class PriceAtDto {
@@ -68,8 +68,17 @@ export class PriceAtDto {
   @ApiDecimal('Price in USD.', '3421.17', false)
   price_usd!: string;
 
-  @ApiProperty({ type: String, example: 'coingecko' })
-  source!: string;
+  @ApiProperty({
+    type: String,
+    enum: [...PROVIDER_NAMES],
+    example: 'coingecko',
+    description:
+      'The provider of the price: the first in `PRICE_PROVIDERS` with one at `timestamp`, or `source`.',
+  })
+  source!: ProviderName;
+
+  @ApiPriceFlags()
+  flags?: PriceFlagDto[];
 }
 
 export class MissingPriceDto {

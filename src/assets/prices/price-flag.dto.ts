@@ -1,0 +1,29 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export const FLAG_KINDS = ['spike', 'freeze', 'divergence'] as const;
+
+/** A quality flag on a stored price (`price_flags`): the price stays stored and is answered, with this beside it. */
+export class PriceFlagDto {
+  @ApiProperty({
+    type: String,
+    enum: [...FLAG_KINDS],
+    example: 'spike',
+    description: '`spike`, `freeze` or `divergence` (docs/providers.md, Quality flags).',
+  })
+  kind!: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { factor: 10, previous: '97000.5', next: '97010.25' },
+    description: 'Why the price was flagged, as the detector recorded it.',
+  })
+  detail!: unknown;
+}
+
+/** The optional `flags` of a price item: present only on a flagged price. */
+export const ApiPriceFlags = (): PropertyDecorator =>
+  ApiPropertyOptional({
+    type: () => [PriceFlagDto],
+    description: 'The price’s quality flags, by kind; absent when it has none.',
+  });
