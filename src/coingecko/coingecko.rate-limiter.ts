@@ -36,6 +36,15 @@ export interface RateLimiterOptions {
   monthlyBudget: number | null;
   /** The row in `rate_limit_windows`. */
   key?: string;
+  /**
+   * A provider other than CoinGecko (`coinpaprika`): its calls are counted in `provider_calls` under this
+   * name, and `label` and `budgetError` name it. Unset: CoinGecko's limit and tables.
+   */
+  provider?: string;
+  /** How log lines and errors name the provider (default `CoinGecko`). */
+  label?: string;
+  /** The error for a spent budget (default CoinGeckoBudgetError). */
+  budgetError?: (budget: number, resetsAt: Date) => Error;
   /** Tests inject time: the store then decides with this clock instead of the database's. */
   now?: () => number;
   wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -49,7 +58,8 @@ const DB_RETRY_MAX_MS = 5000;
 
 /**
  * One CoinGecko rate limit and monthly budget for every replica on the database: at most `limit`
- * requests start in any window of `windowMs + marginMs`, whichever replica sends them.
+ * requests start in any window of `windowMs + marginMs`, whichever replica sends them. Another provider
+ * (CoinPaprika) gets its own instance with its own `key`, `provider` and `label`: the same rules on its own row.
  *
  * Each request costs one statement (`RateLimitRepository.reserveSlot`) that reserves its start time in a
  * sliding-window log, counts it for the month and checks the budget; the request then sleeps until its
@@ -62,6 +72,7 @@ export class CoinGeckoRateLimiter {
   readonly limit: number;
   readonly windowMs: number;
   readonly key: string;
+  readonly label: string;
   private readonly logger = new Logger(CoinGeckoRateLimiter.name);
   private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly clock: () => number;
@@ -78,6 +89,7 @@ export class CoinGeckoRateLimiter {
     this.limit = options.limit;
     this.windowMs = options.windowMs;
     this.key = options.key ?? 'coingecko';
+    this.label = options.label ?? 'CoinGecko';
     this.wait = options.wait ?? abortableSleep;
     this.clock = options.now ?? Date.now;
     this.lateToleranceMs = options.marginMs / 2;
@@ -90,7 +102,7 @@ export class CoinGeckoRateLimiter {
    * meets its terms.
    */
   async acquire(endpoint: string, signal?: AbortSignal): Promise<void> {
-    if (this.closed) throw new Error('CoinGecko rate limiter is closed (the service is shutting down)');
+    if (this.closed) throw new Error(`${this.label} rate limiter is closed (the service is shutting down)`);
     signal?.throwIfAborted();
     const run = currentRun();
     const job = run?.job ?? UNATTRIBUTED_JOB;
@@ -99,10 +111,9 @@ export class CoinGeckoRateLimiter {
     const answer = await this.reserve({ job, endpoint, runId: run?.runId, ...terms }, signal);
     if (!answer.admitted) {
       if ('yielded' in answer) throw new CoinGeckoYieldError(endpoint);
-      throw new CoinGeckoBudgetError(
-        this.options.monthlyBudget ?? 0,
-        nextMonthStart(answer.month, this.clock()),
-      );
+      const budget = this.options.monthlyBudget ?? 0;
+      const resetsAt = nextMonthStart(answer.month, this.clock());
+      throw this.options.budgetError?.(budget, resetsAt) ?? new CoinGeckoBudgetError(budget, resetsAt);
     }
     try {
       for (let slot = answer; ;) {
@@ -122,9 +133,16 @@ export class CoinGeckoRateLimiter {
     } catch (error) {
       // Reserved and counted, but never sent: take the count back (the window slot stays spent, erring safe).
       this.options.store
-        .uncount({ key: this.key, job, endpoint, runId: run?.runId, now: this.options.now?.() })
+        .uncount({
+          key: this.key,
+          job,
+          endpoint,
+          runId: run?.runId,
+          now: this.options.now?.(),
+          ...this.provider(),
+        })
         .catch((failure: unknown) =>
-          this.logger.warn({ err: failure }, 'Could not uncount an unsent CoinGecko call'),
+          this.logger.warn({ err: failure }, `Could not uncount an unsent ${this.label} call`),
         );
       throw error;
     }
@@ -136,7 +154,10 @@ export class CoinGeckoRateLimiter {
     this.options.store
       .hold(this.key, retryAfterMs, this.options.now?.())
       .catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'Could not share a CoinGecko Retry-After with the other replicas'),
+        this.logger.warn(
+          { err: error },
+          `Could not share a ${this.label} Retry-After with the other replicas`,
+        ),
       );
   }
 
@@ -159,8 +180,9 @@ export class CoinGeckoRateLimiter {
           budget: this.options.monthlyBudget,
           ...call,
           now: this.options.now?.(),
+          ...this.provider(),
         });
-        if (this.outage) this.logger.log('CoinGecko rate limit reachable again in the database');
+        if (this.outage) this.logger.log(`${this.label} rate limit reachable again in the database`);
         this.outage = false;
         return answer;
       } catch (error) {
@@ -169,7 +191,7 @@ export class CoinGeckoRateLimiter {
         if (!this.outage) {
           this.logger.warn(
             { err: error },
-            `CoinGecko requests wait: the shared rate limit is unreachable in the database (${errorText(error)}); retrying`,
+            `${this.label} requests wait: the shared rate limit is unreachable in the database (${errorText(error)}); retrying`,
           );
         }
         this.outage = true;
@@ -177,6 +199,10 @@ export class CoinGeckoRateLimiter {
         delayMs = Math.min(delayMs * 2, DB_RETRY_MAX_MS);
       }
     }
+  }
+
+  private provider(): { provider?: string } {
+    return this.options.provider === undefined ? {} : { provider: this.options.provider };
   }
 
   private async waitWhileHeld(signal?: AbortSignal): Promise<void> {

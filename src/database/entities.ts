@@ -16,6 +16,7 @@ import { PriceHistoryCoverageSchema } from '../collectors/price-history-backfill
 import { JobRunSchema } from '../jobs/job-run.entity.js';
 import { PriceFlagSchema } from '../prices-quality/price-flag.entity.js';
 import { JobAlertSchema } from '../observability/alerting/job-alert.entity.js';
+import { ProviderCallSchema } from '../providers/usage/provider-calls.entity.js';
 
 /** Every entity of the service, listed explicitly (no folder discovery: the same list works from src and dist). */
 export const ENTITIES = [
@@ -33,4 +34,5 @@ export const ENTITIES = [
   RateLimitWindowSchema,
   CoinGeckoCallSchema,
   CoinGeckoRunCallSchema,
+  ProviderCallSchema,
 ];

@@ -39,6 +39,7 @@ describe('migrations', () => {
       'price_flags',
       'price_gap_attempts',
       'price_history_coverage',
+      'provider_calls',
       'rate_limit_windows',
     ]);
   });

@@ -28,6 +28,11 @@ export interface SlotRequest {
   notAfter?: number;
   /** Low priority: refuse while a run of one of these jobs is queued or running. */
   yieldTo?: readonly string[];
+  /**
+   * The provider a limit other than CoinGecko's belongs to: its calls are counted in `provider_calls` under
+   * this name. Unset: CoinGecko's, counted in `coingecko_calls` and `coingecko_run_calls`.
+   */
+  provider?: string;
 }
 
 export type SlotAnswer =
@@ -36,7 +41,7 @@ export type SlotAnswer =
   /** A low-priority request refused for its terms (not the budget): nothing reserved or counted. */
   | { admitted: false; yielded: true };
 
-export type UncountRequest = Pick<SlotRequest, 'key' | 'job' | 'endpoint' | 'runId' | 'now'>;
+export type UncountRequest = Pick<SlotRequest, 'key' | 'job' | 'endpoint' | 'runId' | 'now' | 'provider'>;
 
 export interface ThrottleRequest {
   key: string;
@@ -53,7 +58,7 @@ interface SlotRow {
 }
 
 /**
- * The SQL of the shared limits (`rate_limit_windows`, `coingecko_calls`). Each decision is one
+ * The SQL of the shared limits (`rate_limit_windows`, `coingecko_calls`, `provider_calls`). Each decision is one
  * statement: `INSERT … ON CONFLICT DO UPDATE` locks the limit's row and computes from its latest version,
  * so concurrent replicas are serialised by PostgreSQL and none can read a stale window or month total.
  * The same statements run on embedded PGlite.
@@ -102,16 +107,7 @@ export class RateLimitRepository {
            or (case when ${w}.month = ${month} then ${w}.month_calls else 0 end) < ${budget}::bigint)
           and (${notAfter}::bigint is null or ${start} <= ${notAfter}::bigint) and ${noneAhead}
         returning ${w}.starts[cardinality(${w}.starts)] - ${now} as wait_ms, ${w}.month_calls, ${w}.month
-      ), counted as (
-        insert into coingecko_calls (month, job_key, endpoint, calls)
-        select month, ${request.job}, ${request.endpoint}, 1 from reserved where ${counted}::boolean
-        on conflict (month, job_key, endpoint) do update set calls = coingecko_calls.calls + 1
-      ), run_counted as (
-        insert into coingecko_run_calls (run_id, calls)
-        -- A run id without its row (never in the service) must not fail the reservation on the foreign key.
-        select id, 1 from job_runs where id = ${request.runId ?? null}::uuid and ${counted}::boolean and exists (select 1 from reserved)
-        on conflict (run_id) do update set calls = coingecko_run_calls.calls + 1
-      )
+      ), ${this.counting(request, counted)}
       select wait_ms, month_calls from reserved`.execute(this.db());
     const row = rows[0];
     if (row)
@@ -133,14 +129,44 @@ export class RateLimitRepository {
     };
   }
 
+  /** The statement's parts that count an admitted call: CoinGecko's own tables, or `provider_calls`. */
+  private counting(request: SlotRequest, counted: boolean): RawBuilder<unknown> {
+    if (request.provider !== undefined) {
+      return sql`counted as (
+        insert into provider_calls (month, provider, job_key, endpoint, calls)
+        select month, ${request.provider}, ${request.job}, ${request.endpoint}, 1 from reserved where ${counted}::boolean
+        on conflict (month, provider, job_key, endpoint) do update set calls = provider_calls.calls + 1
+      )`;
+    }
+    return sql`counted as (
+        insert into coingecko_calls (month, job_key, endpoint, calls)
+        select month, ${request.job}, ${request.endpoint}, 1 from reserved where ${counted}::boolean
+        on conflict (month, job_key, endpoint) do update set calls = coingecko_calls.calls + 1
+      ), run_counted as (
+        insert into coingecko_run_calls (run_id, calls)
+        -- A run id without its row (never in the service) must not fail the reservation on the foreign key.
+        select id, 1 from job_runs where id = ${request.runId ?? null}::uuid and ${counted}::boolean and exists (select 1 from reserved)
+        on conflict (run_id) do update set calls = coingecko_run_calls.calls + 1
+      )`;
+  }
+
   /** Takes back a reserved call that was never sent (its job gave up while it waited). */
   async uncount(request: UncountRequest): Promise<void> {
     const month = sql`(date_trunc('month', to_timestamp(${nowMs(request.now)} / 1000.0) at time zone 'UTC'))::date`;
-    await sql`
-      with window_row as (
+    const windowRow = sql`window_row as (
         update rate_limit_windows set month_calls = greatest(0, month_calls - 1)
         where key = ${request.key} and month = ${month}
-      ), run_row as (
+      )`;
+    if (request.provider !== undefined) {
+      await sql`
+        with ${windowRow}
+        update provider_calls set calls = greatest(0, calls - 1)
+        where month = ${month} and provider = ${request.provider} and job_key = ${request.job}
+          and endpoint = ${request.endpoint}`.execute(this.db());
+      return;
+    }
+    await sql`
+      with ${windowRow}, run_row as (
         update coingecko_run_calls set calls = greatest(0, calls - 1) where run_id = ${request.runId ?? null}::uuid
       )
       update coingecko_calls set calls = greatest(0, calls - 1)
