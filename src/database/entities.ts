@@ -14,6 +14,10 @@ import {
 import { PriceGapAttemptSchema } from '../collectors/price-gap-repair/price-gap-attempt.entity.js';
 import { PriceHistoryCoverageSchema } from '../collectors/price-history-backfill/price-history-coverage.entity.js';
 import { JobRunSchema } from '../jobs/job-run.entity.js';
+import {
+  AssetProviderIdCheckSchema,
+  AssetProviderIdSchema,
+} from '../providers/mapping/asset-provider-id.entity.js';
 import { PriceFlagSchema } from '../prices-quality/price-flag.entity.js';
 import { JobAlertSchema } from '../observability/alerting/job-alert.entity.js';
 import { ProviderCallSchema } from '../providers/usage/provider-calls.entity.js';
@@ -34,5 +38,7 @@ export const ENTITIES = [
   RateLimitWindowSchema,
   CoinGeckoCallSchema,
   CoinGeckoRunCallSchema,
+  AssetProviderIdSchema,
+  AssetProviderIdCheckSchema,
   ProviderCallSchema,
 ];

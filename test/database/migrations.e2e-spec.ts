@@ -29,6 +29,8 @@ describe('migrations', () => {
       'asset_prices',
       'asset_prices_daily',
       'asset_prices_hourly',
+      'asset_provider_id_checks',
+      'asset_provider_ids',
       'asset_rankings',
       'assets',
       'coingecko_calls',
