@@ -17,6 +17,7 @@ import { ContractsWriteRepository } from './write/contracts.write-repository.js'
 import { PricePartitionsAhead } from './storage/price-partitions-ahead.js';
 import { PricePartitions } from './storage/price-partitions.repository.js';
 import { PricesWriteRepository } from './write/prices.write-repository.js';
+import { PriceFlagsStoreModule } from '../prices-quality/price-flags-store.module.js';
 
 import { PriceHistoryCoverageRepository } from '../collectors/price-history-backfill/price-history-coverage.repository.js';
 
@@ -36,7 +37,8 @@ const WRITE_REPOSITORIES = [
  */
 @Module({
   // JobsModule for the jobs' clock: price_gaps_24h counts the slots expected up to its "now".
-  imports: [JobsModule],
+  // PriceFlagsStoreModule: every raw price write flags the spikes and freezes around it.
+  imports: [JobsModule, PriceFlagsStoreModule],
   controllers: [
     AssetsController,
     RankingsController,

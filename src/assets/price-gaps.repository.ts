@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
+import { PriceFlagsWriteRepository } from '../prices-quality/price-flags.write-repository.js';
 import { PricePartitions } from './storage/price-partitions.repository.js';
 import { refreshRollups } from './storage/price-rollups.js';
 
@@ -37,6 +38,7 @@ export class PriceGapsRepository {
   constructor(
     private readonly orm: MikroORM,
     private readonly partitions: PricePartitions,
+    private readonly flags: PriceFlagsWriteRepository,
   ) {}
 
   private db(): Kysely<unknown> {
@@ -106,12 +108,15 @@ export class PriceGapsRepository {
     for (let start = 0; start < rows.length; start += BATCH) {
       options.signal?.throwIfAborted();
       const batch = rows.slice(start, start + BATCH);
-      inserted += await this.orm.em.fork().transactional(async (tx) => {
+      const { written, flags } = await this.orm.em.fork().transactional(async (tx) => {
         const db = tx.getKysely<unknown>();
         const written = await insertBatch(db, batch, options.backfilled ?? false);
         await refreshRollups(db, written);
-        return written.length;
+        // As in PricesWriteRepository: the points a repair or a backfill inserts are judged with their neighbours.
+        return { written, flags: await this.flags.detectInWrite(db, written) };
       });
+      this.flags.announce(flags);
+      inserted += written.length;
     }
     return inserted;
   }

@@ -15,6 +15,7 @@ import {
   text,
 } from './env-vars.js';
 import { checkProviderEnv, providerShape, toProviderConfig } from './provider-env.js';
+import { qualityShape, toQualityConfig } from './quality-env.js';
 
 /*
  * Every environment variable the service reads, parsed by one zod schema into a typed AppConfig: the
@@ -114,6 +115,7 @@ const baseShape = {
   LOG_FORMAT: oneOf(['json', 'pretty'] as const, 'json'),
   METRICS_TOKEN: text(),
   ...providerShape,
+  ...qualityShape,
 };
 
 /** Every variable the service reads with these jobs registered (the docs test holds the docs to it). */
@@ -232,6 +234,7 @@ function toAppConfig(env: ParsedEnv, jobs: Record<string, JobSettings>): AppConf
       monthlyCallBudget: env.COINGECKO_MONTHLY_CALL_BUDGET || null,
     },
     ...toProviderConfig(env),
+    ...toQualityConfig(env),
     auth: {
       apiTokens: env.API_TOKENS,
       jwksUrl: env.AUTH_JWKS_URL,

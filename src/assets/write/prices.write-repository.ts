@@ -7,6 +7,7 @@ import { COINGECKO_SOURCE } from '../latest-snapshot.js';
 import { PricePartitions } from '../storage/price-partitions.repository.js';
 import { refreshRollups } from '../storage/price-rollups.js';
 import type { ProviderName } from '../../providers/provider-name.js';
+import { PriceFlagsWriteRepository } from '../../prices-quality/price-flags.write-repository.js';
 
 /** One price observation; amounts are decimal text, as the provider sent them. */
 export interface PriceRow {
@@ -21,14 +22,16 @@ export interface PriceRow {
 }
 
 /**
- * The write side of `asset_prices`: natural key `(asset_id, timestamp, source)`. The raw rows and the rollup
- * buckets they fall in are written in one transaction, after the months' partitions are made sure to exist.
+ * The write side of `asset_prices`: natural key `(asset_id, timestamp, source)`. The raw rows, the rollup
+ * buckets they fall in and the quality flags around them are written in one transaction, after the months'
+ * partitions are made sure to exist.
  */
 @Injectable()
 export class PricesWriteRepository extends SqlRepository {
   constructor(
     orm: MikroORM,
     private readonly partitions: PricePartitions,
+    private readonly flags: PriceFlagsWriteRepository,
   ) {
     super(orm);
   }
@@ -41,7 +44,7 @@ export class PricesWriteRepository extends SqlRepository {
       asset: assetId,
       source: source ?? COINGECKO_SOURCE,
     });
-    return this.em().transactional(async (tx) => {
+    const { counts, flags } = await this.em().transactional(async (tx) => {
       const counts = await upsertMany(tx, AssetPriceSchema, rows.map(price), {
         ...options,
         conflictOn: ['asset', 'timestamp', 'source'],
@@ -54,7 +57,10 @@ export class PricesWriteRepository extends SqlRepository {
         source: row.source ?? COINGECKO_SOURCE,
       }));
       await refreshRollups(tx.getKysely<unknown>(), keys);
-      return counts;
+      // Every raw write passes here, so the spikes and freezes it makes or reveals are flagged with it.
+      return { counts, flags: await this.flags.detectInWrite(tx.getKysely<unknown>(), keys) };
     });
+    this.flags.announce(flags);
+    return counts;
   }
 }

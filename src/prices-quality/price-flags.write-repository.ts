@@ -1,0 +1,120 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { AppConfig } from '../config/app-config.js';
+import { SqlRepository } from '../database/sql-repository.js';
+import { toDate } from '../database/pg-values.js';
+import { currentRun, type RunScope } from '../jobs/run-context.js';
+import { anomalyCandidates, scanRanges, type AnomalySettings, type WrittenPrice } from './anomaly-scan.js';
+import { PRICE_FLAG_KINDS, type PriceFlagKind } from './price-flag.entity.js';
+
+/** A flag to record; `detail` says why (its shape per kind is in docs/providers.md). */
+export interface NewPriceFlag {
+  assetId: string;
+  timestamp: Date;
+  source: string;
+  kind: PriceFlagKind;
+  detail: Record<string, unknown>;
+}
+
+/** Flags that one statement newly recorded, and the run (if any) whose write found them. */
+export interface RecordedFlags {
+  flags: NewPriceFlag[];
+  run: RunScope | undefined;
+}
+
+export type RecordedFlagsListener = (recorded: RecordedFlags) => void;
+
+type Row = Record<string, unknown>;
+
+/**
+ * Inserts candidate rows, keeping the flags already recorded: the natural key `(asset_id, timestamp, source, kind)`
+ * is named here and nowhere else, and a re-scan of the same points records nothing twice.
+ */
+const insertFlags = (candidates: RawBuilder<unknown>) => sql<Row>`
+  insert into price_flags (asset_id, "timestamp", source, kind, detail)
+  select c.asset_id, c.timestamp, c.source, c.kind, c.detail from (${candidates}) c
+  on conflict (asset_id, "timestamp", source, kind) do nothing
+  returning asset_id, "timestamp", source, kind, detail`;
+
+function toFlag(row: Row): NewPriceFlag {
+  return {
+    assetId: String(row.asset_id),
+    timestamp: toDate(row.timestamp),
+    source: String(row.source),
+    kind: row.kind as PriceFlagKind,
+    detail: (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as Record<string, unknown>,
+  };
+}
+
+/**
+ * The write side of `price_flags`. Two ways in: `detectInWrite`, which every raw price write runs in its own
+ * transaction (spikes and freezes), and `recordFlags` for flags found elsewhere (the cross-check's divergences).
+ * Listeners (the metric, the `price_anomaly` alert) hear of flags only once they are committed and only of new ones.
+ */
+@Injectable()
+export class PriceFlagsWriteRepository extends SqlRepository {
+  private readonly logger = new Logger('PriceFlags');
+  private readonly settings: AnomalySettings;
+  private readonly listeners = new Set<RecordedFlagsListener>();
+  private readonly counts = Object.fromEntries(PRICE_FLAG_KINDS.map((kind) => [kind, 0])) as Record<
+    PriceFlagKind,
+    number
+  >;
+
+  constructor(orm: MikroORM, config: ConfigService<AppConfig, true>) {
+    super(orm);
+    this.settings = config.get('quality', { infer: true });
+  }
+
+  /** Records `flags` (those already recorded are kept as they are) and announces the new ones. */
+  async recordFlags(flags: readonly NewPriceFlag[]): Promise<NewPriceFlag[]> {
+    if (flags.length === 0) return [];
+    const candidates = sql`select * from unnest(
+        ${sql.val(flags.map((flag) => flag.assetId))}::uuid[],
+        ${sql.val(flags.map((flag) => flag.timestamp.toISOString()))}::timestamptz[],
+        ${sql.val(flags.map((flag) => flag.source))}::text[],
+        ${sql.val(flags.map((flag) => flag.kind))}::text[],
+        ${sql.val(flags.map((flag) => JSON.stringify(flag.detail)))}::jsonb[]) as f(asset_id, "timestamp", source, kind, detail)`;
+    const { rows } = await insertFlags(candidates).execute(this.db());
+    const recorded = rows.map(toFlag);
+    this.announce(recorded);
+    return recorded;
+  }
+
+  /**
+   * Flags the spikes and freezes around `written` (the keys a raw write just stored), in that write's
+   * transaction `tx`. Returns the new flags; the caller announces them once the transaction has committed.
+   */
+  async detectInWrite(tx: Kysely<unknown>, written: readonly WrittenPrice[]): Promise<NewPriceFlag[]> {
+    if (written.length === 0) return [];
+    const { rows } = await insertFlags(anomalyCandidates(scanRanges(written), this.settings)).execute(tx);
+    return rows.map(toFlag);
+  }
+
+  /** Tells the listeners about newly recorded flags (none: nothing happens). */
+  announce(flags: readonly NewPriceFlag[]): void {
+    if (flags.length === 0) return;
+    for (const flag of flags) this.counts[flag.kind] += 1;
+    const recorded: RecordedFlags = { flags: [...flags], run: currentRun() };
+    for (const listener of this.listeners) {
+      try {
+        listener(recorded);
+      } catch (error) {
+        // A listener's failure must not turn a committed price write into a failed one.
+        this.logger.warn({ err: error }, 'A price flag listener failed');
+      }
+    }
+  }
+
+  onRecorded(listener: RecordedFlagsListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Flags this process newly recorded since it started, by kind (for `/metrics`). */
+  stats(): Record<PriceFlagKind, number> {
+    return { ...this.counts };
+  }
+}
