@@ -79,3 +79,124 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
+
+/**
+ * The fault switches of one fake: scripted faults per endpoint (or `'all'`), a seeded fail rate and a
+ * sliding-window rate limit, and the answers they write.
+ */
+export class FaultSwitches<E extends string> {
+  private readonly scripted = new Map<E | 'all', PaprikaFault[]>();
+  private failRate:
+    { rate: number; fault: PaprikaFault; endpoint: E | 'all'; random: () => number } | undefined;
+  private rateLimit: { limit: number; windowMs: number } | undefined;
+  private rateWindow: number[] = [];
+  private readonly hanging = new Set<http.ServerResponse>();
+
+  failNext(endpoint: E | 'all', times: number, fault: PaprikaFault): void {
+    const queue = this.scripted.get(endpoint) ?? [];
+    for (let i = 0; i < times; i++) queue.push(fault);
+    this.scripted.set(endpoint, queue);
+  }
+
+  setFailRate(
+    rate: number | null,
+    options: { fault?: PaprikaFault; endpoint?: E | 'all'; seed?: number },
+  ): void {
+    this.failRate =
+      rate === null
+        ? undefined
+        : {
+            rate,
+            fault: options.fault ?? paprikaFaults.serverError(503),
+            endpoint: options.endpoint ?? 'all',
+            random: seededRandom(options.seed ?? 1),
+          };
+  }
+
+  setRateLimit(limit: number | null, windowMs: number): void {
+    this.rateLimit = limit === null ? undefined : { limit, windowMs };
+    this.rateWindow = [];
+  }
+
+  /** The fault this request gets: the endpoint's script first, then the script for all, then the fail rate. */
+  next(endpoint: E): PaprikaFault | undefined {
+    const scripted = this.scripted.get(endpoint)?.shift() ?? this.scripted.get('all')?.shift();
+    if (scripted) return scripted;
+    const failRate = this.failRate;
+    if (!failRate || (failRate.endpoint !== 'all' && failRate.endpoint !== endpoint)) return undefined;
+    return failRate.random() < failRate.rate ? failRate.fault : undefined;
+  }
+
+  /** Answers with the fault; `answer` is the normal body's text (for truncation). */
+  apply(fault: PaprikaFault, res: http.ServerResponse, answer: () => string): void {
+    switch (fault.kind) {
+      case 'status':
+        res.writeHead(fault.status, {
+          'content-type': fault.contentType ?? 'application/json',
+          ...fault.headers,
+        });
+        res.end(fault.body ?? '');
+        return;
+      case 'rate-limited':
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }),
+        });
+        res.end(RATE_LIMIT_BODY);
+        return;
+      case 'html':
+        res.writeHead(fault.status, { 'content-type': 'text/html; charset=UTF-8', server: 'cloudflare' });
+        res.end(cloudflarePage(fault.status));
+        return;
+      case 'truncated': {
+        const text = answer();
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+        return;
+      }
+      case 'plan-refusal':
+        res.writeHead(402, { 'content-type': 'application/json' });
+        res.end(PLAN_REFUSAL_BODY);
+        return;
+      case 'reset':
+        res.socket?.destroy();
+        return;
+      case 'hang':
+        this.hanging.add(res);
+        res.on('close', () => this.hanging.delete(res));
+        return;
+    }
+  }
+
+  /** Answers 429 with `Retry-After` (seconds until the window frees a place) when over the limit. */
+  refuseRate(res: http.ServerResponse): boolean {
+    if (!this.rateLimit) return false;
+    const now = Date.now();
+    const { limit, windowMs } = this.rateLimit;
+    this.rateWindow = this.rateWindow.filter((at) => at > now - windowMs);
+    if (this.rateWindow.length < limit) {
+      this.rateWindow.push(now);
+      return false;
+    }
+    const freeInMs = this.rateWindow[0] + windowMs - now;
+    res.writeHead(429, {
+      'content-type': 'application/json',
+      'retry-after': String(Math.max(1, Math.ceil(freeInMs / 1000))),
+    });
+    res.end(RATE_LIMIT_BODY);
+    return true;
+  }
+
+  /** Clears scripts, the fail rate and the limit. */
+  clear(): void {
+    this.scripted.clear();
+    this.failRate = undefined;
+    this.setRateLimit(null, 0);
+  }
+
+  /** Ends the answers held by `hang` (on close). */
+  destroyHanging(): void {
+    for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
+  }
+}

@@ -53,14 +53,7 @@ import {
   type PaprikaCoin,
   type PaprikaEntry,
 } from './coinpaprika-fake.data.js';
-import {
-  cloudflarePage,
-  paprikaFaults,
-  PLAN_REFUSAL_BODY,
-  RATE_LIMIT_BODY,
-  seededRandom,
-  type PaprikaFault,
-} from './coinpaprika-fake.faults.js';
+import { FaultSwitches, type PaprikaFault } from './coinpaprika-fake.faults.js';
 import { historicalAnswer, historicalValuesAt, type PaprikaPlan } from './coinpaprika-fake.history.js';
 import type { ChartValues } from './market-chart.js';
 
@@ -122,14 +115,8 @@ export class CoinPaprikaFake {
   private readonly prices = new Map<string, string>();
   private readonly multipliers = new Map<string, number>();
   private readonly dropped = new Set<string>();
-  private readonly scripted = new Map<PaprikaEndpoint | 'all', PaprikaFault[]>();
-  private failRate:
-    | { rate: number; fault: PaprikaFault; endpoint: PaprikaEndpoint | 'all'; random: () => number }
-    | undefined;
-  private rateLimit: { limit: number; windowMs: number } | undefined;
-  private rateWindow: number[] = [];
+  private readonly faults = new FaultSwitches<PaprikaEndpoint>();
   private held: Promise<void> | undefined;
-  private readonly hanging = new Set<http.ServerResponse>();
   private readonly sockets = new Set<Socket>();
 
   private constructor(
@@ -177,8 +164,7 @@ export class CoinPaprikaFake {
   }
 
   async close(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
-    this.hanging.clear();
+    this.faults.destroyHanging();
     const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
@@ -263,9 +249,7 @@ export class CoinPaprikaFake {
 
   /** The next `times` requests to `endpoint` (or to any, `'all'`) get `fault` instead of their answer. */
   failNext(endpoint: PaprikaEndpoint | 'all', times: number, fault: PaprikaFault): void {
-    const queue = this.scripted.get(endpoint) ?? [];
-    for (let i = 0; i < times; i++) queue.push(fault);
-    this.scripted.set(endpoint, queue);
+    this.faults.failNext(endpoint, times, fault);
   }
 
   /**
@@ -276,21 +260,12 @@ export class CoinPaprikaFake {
     rate: number | null,
     options: { fault?: PaprikaFault; endpoint?: PaprikaEndpoint | 'all'; seed?: number } = {},
   ): void {
-    this.failRate =
-      rate === null
-        ? undefined
-        : {
-            rate,
-            fault: options.fault ?? paprikaFaults.serverError(503),
-            endpoint: options.endpoint ?? 'all',
-            random: seededRandom(options.seed ?? 1),
-          };
+    this.faults.setFailRate(rate, options);
   }
 
   /** At most `limit` answered requests per `windowMs` (sliding); the rest get 429 with `Retry-After`. */
   setRateLimit(limit: number | null, windowMs = 60_000): void {
-    this.rateLimit = limit === null ? undefined : { limit, windowMs };
-    this.rateWindow = [];
+    this.faults.setRateLimit(limit, windowMs);
   }
 
   /** Holds every answer until the returned function is called. */
@@ -305,10 +280,7 @@ export class CoinPaprikaFake {
 
   /** Clears faults, limits, latency, price knobs, dropped tickers and the request log; coins stay. */
   reset(): void {
-    this.scripted.clear();
-    this.failRate = undefined;
-    this.rateLimit = undefined;
-    this.rateWindow = [];
+    this.faults.clear();
     this.latencyMs = 0;
     this.resetPrices();
     this.dropped.clear();
@@ -399,66 +371,15 @@ export class CoinPaprikaFake {
       json(res, 404, { error: 'not found' });
       return;
     }
-    const fault =
-      this.scripted.get(endpoint)?.shift() ?? this.scripted.get('all')?.shift() ?? this.randomFault(endpoint);
-    if (fault && this.applyFault(fault, endpoint, path, query, res)) return;
+    const fault = this.faults.next(endpoint);
+    if (fault) {
+      this.faults.apply(fault, res, () => JSON.stringify(this.answer(endpoint, path, query).body));
+      return;
+    }
     if (this.refuseKey(req, res)) return;
-    if (this.refuseRate(res)) return;
+    if (this.faults.refuseRate(res)) return;
     const answer = this.answer(endpoint, path, query);
     json(res, answer.status, answer.body);
-  }
-
-  private randomFault(endpoint: PaprikaEndpoint): PaprikaFault | undefined {
-    const failRate = this.failRate;
-    if (!failRate || (failRate.endpoint !== 'all' && failRate.endpoint !== endpoint)) return undefined;
-    return failRate.random() < failRate.rate ? failRate.fault : undefined;
-  }
-
-  /** Returns true when the fault answered the request. */
-  private applyFault(
-    fault: PaprikaFault,
-    endpoint: PaprikaEndpoint,
-    path: string,
-    query: Record<string, string>,
-    res: http.ServerResponse,
-  ): boolean {
-    switch (fault.kind) {
-      case 'status':
-        res.writeHead(fault.status, {
-          'content-type': fault.contentType ?? 'application/json',
-          ...fault.headers,
-        });
-        res.end(fault.body ?? '');
-        return true;
-      case 'rate-limited':
-        res.writeHead(429, {
-          'content-type': 'application/json',
-          ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }),
-        });
-        res.end(RATE_LIMIT_BODY);
-        return true;
-      case 'html':
-        res.writeHead(fault.status, { 'content-type': 'text/html; charset=UTF-8', server: 'cloudflare' });
-        res.end(cloudflarePage(fault.status));
-        return true;
-      case 'truncated': {
-        const text = JSON.stringify(this.answer(endpoint, path, query).body);
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
-        return true;
-      }
-      case 'plan-refusal':
-        res.writeHead(402, { 'content-type': 'application/json' });
-        res.end(PLAN_REFUSAL_BODY);
-        return true;
-      case 'reset':
-        res.socket?.destroy();
-        return true;
-      case 'hang':
-        this.hanging.add(res);
-        res.on('close', () => this.hanging.delete(res));
-        return true;
-    }
   }
 
   private refuseKey(req: http.IncomingMessage, res: http.ServerResponse): boolean {
@@ -473,24 +394,6 @@ export class CoinPaprikaFake {
       return true;
     }
     return false;
-  }
-
-  private refuseRate(res: http.ServerResponse): boolean {
-    if (!this.rateLimit) return false;
-    const now = Date.now();
-    const { limit, windowMs } = this.rateLimit;
-    this.rateWindow = this.rateWindow.filter((at) => at > now - windowMs);
-    if (this.rateWindow.length < limit) {
-      this.rateWindow.push(now);
-      return false;
-    }
-    const freeInMs = this.rateWindow[0] + windowMs - now;
-    res.writeHead(429, {
-      'content-type': 'application/json',
-      'retry-after': String(Math.max(1, Math.ceil(freeInMs / 1000))),
-    });
-    res.end(RATE_LIMIT_BODY);
-    return true;
   }
 
   private answer(
