@@ -108,7 +108,13 @@ describe('the README quickstart, end to end, offline', () => {
     demo = spawn('npm', ['run', 'demo'], {
       cwd: ROOT,
       detached: true,
-      env: { ...process.env, PORT: String(port), DEMO_COINGECKO_PORT: String(fakePort), DATA_DIR: dataDir },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DEMO_COINGECKO_PORT: String(fakePort),
+        DEMO_COINPAPRIKA_PORT: String(await freePort()),
+        DATA_DIR: dataDir,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     demo.stdout?.on('data', (chunk: Buffer) => (demoOutput += chunk.toString()));
