@@ -15,7 +15,14 @@ export class PriceFlagDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    example: { factor: 10, previous: '97000.5', next: '97010.25' },
+    example: {
+      direction: 'up',
+      price_usd: '970050',
+      previous: { timestamp: '2026-11-27T10:00:00.000Z', price_usd: '97000.5' },
+      next: { timestamp: '2026-11-27T10:30:00.000Z', price_usd: '97010.25' },
+      factor: 10,
+      threshold: 10,
+    },
     description: 'Why the price was flagged, as the detector recorded it.',
   })
   detail!: unknown;
