@@ -1,16 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-
-export const FLAG_KINDS = ['spike', 'freeze', 'divergence'] as const;
+import { PRICE_FLAG_KINDS, type PriceFlagKind } from '../../prices-quality/price-flag.entity.js';
 
 /** A quality flag on a stored price (`price_flags`): the price stays stored and is answered, with this beside it. */
 export class PriceFlagDto {
   @ApiProperty({
     type: String,
-    enum: [...FLAG_KINDS],
+    enum: [...PRICE_FLAG_KINDS],
     example: 'spike',
     description: '`spike`, `freeze` or `divergence` (docs/providers.md, Quality flags).',
   })
-  kind!: string;
+  kind!: PriceFlagKind;
 
   @ApiProperty({
     type: 'object',

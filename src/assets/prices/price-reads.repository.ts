@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type RawBuilder } from 'kysely';
 import { SqlRepository } from '../../database/sql-repository.js';
+import type { PriceFlagKind } from '../../prices-quality/price-flag.entity.js';
 import { fromSources, preference } from './price-sources.js';
 import type { SeriesInterval } from './series-interval.js';
 
 /** A flag on a stored price, as the reads show it (`detail` is the detector's JSON, passed through). */
 export interface PriceFlag {
-  kind: string;
+  kind: PriceFlagKind;
   detail: unknown;
 }
 
