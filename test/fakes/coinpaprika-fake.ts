@@ -44,24 +44,17 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoinGeckoFake, loadFixture, rawNumber, type FakeMarketCoin } from './coingecko-fake.js';
-import {
-  byRank,
-  paprikaEntries,
-  scaled,
-  tickerOf,
-  type PaprikaCoin,
-  type PaprikaEntry,
-} from './coinpaprika-fake.data.js';
+import { CoinGeckoFake, loadFixture, type FakeMarketCoin } from './coingecko-fake.js';
+import { endpointOf, PaprikaBook, type PaprikaEndpoint } from './coinpaprika-fake.answers.js';
+import type { PaprikaCoin } from './coinpaprika-fake.data.js';
 import { FaultSwitches, type PaprikaFault } from './coinpaprika-fake.faults.js';
-import { historicalAnswer, historicalValuesAt, type PaprikaPlan } from './coinpaprika-fake.history.js';
+import type { PaprikaPlan } from './coinpaprika-fake.history.js';
 import type { ChartValues } from './market-chart.js';
 
+export type { PaprikaEndpoint } from './coinpaprika-fake.answers.js';
 export { coinPaprikaIdOf, type PaprikaCoin } from './coinpaprika-fake.data.js';
 export { paprikaFaults, type PaprikaFault } from './coinpaprika-fake.faults.js';
 export { PLAN_HISTORY_MS, INTERVALS, type PaprikaPlan } from './coinpaprika-fake.history.js';
-
-export type PaprikaEndpoint = '/tickers' | '/tickers/{id}' | '/tickers/{id}/historical' | '/coins';
 
 export interface PaprikaRequest {
   endpoint: PaprikaEndpoint | 'unknown';
@@ -108,13 +101,8 @@ export class CoinPaprikaFake {
 
   private markets: FakeMarketCoin[];
   private readonly coingecko: CoinGeckoFake | undefined;
-  private readonly collisions: boolean;
-  private plan: PaprikaPlan;
+  private readonly book: PaprikaBook;
   private apiKey: string | undefined;
-  private now: () => Date;
-  private readonly prices = new Map<string, string>();
-  private readonly multipliers = new Map<string, number>();
-  private readonly dropped = new Set<string>();
   private readonly faults = new FaultSwitches<PaprikaEndpoint>();
   private held: Promise<void> | undefined;
   private readonly sockets = new Set<Socket>();
@@ -127,10 +115,13 @@ export class CoinPaprikaFake {
     this.url = `http://127.0.0.1:${port}${API_PREFIX}`;
     this.latencyMs = options.latencyMs ?? 0;
     this.coingecko = options.coingecko;
-    this.collisions = options.collisions ?? true;
-    this.plan = options.plan ?? 'free';
     this.apiKey = options.apiKey;
-    this.now = options.now ?? (() => new Date());
+    this.book = new PaprikaBook(
+      () => this.marketCoins(),
+      options.collisions ?? true,
+      options.plan ?? 'free',
+      options.now ?? (() => new Date()),
+    );
     if (options.rateLimit) this.setRateLimit(options.rateLimit.limit, options.rateLimit.windowMs);
     const coins = options.coins;
     this.markets =
@@ -190,50 +181,46 @@ export class CoinPaprikaFake {
 
   /** Every coin `/coins` lists (extras included), in the order it lists them. */
   coinsList(): PaprikaCoin[] {
-    return this.entries().map((entry) => ({ ...entry.coin }));
+    return this.book.coinsList();
   }
 
   /** The CoinPaprika id of a CoinGecko coin (`bitcoin` → `btc-bitcoin`). */
   idOf(coingeckoId: string): string {
-    const entry = this.entries().find((candidate) => !candidate.extra && candidate.market.id === coingeckoId);
-    if (!entry) throw new Error(`fake CoinPaprika has no coin for CoinGecko id ${coingeckoId}`);
-    return entry.coin.id;
+    return this.book.idOf(coingeckoId);
   }
 
   /** Sends this USD price for a coin (CoinPaprika or CoinGecko id); a string is written verbatim. */
   setPrice(id: string, price: number | string): void {
-    this.prices.set(this.resolve(id), String(price));
+    this.book.prices.set(this.book.resolve(id), String(price));
   }
 
   /** Multiplies a coin's price, market cap and volume (tickers and history), e.g. 1.05 for +5 %. */
   setPriceMultiplier(id: string, multiplier: number): void {
-    this.multipliers.set(this.resolve(id), multiplier);
+    this.book.multipliers.set(this.book.resolve(id), multiplier);
   }
 
   resetPrices(): void {
-    this.prices.clear();
-    this.multipliers.clear();
+    this.book.resetPrices();
   }
 
   /** Leaves these coins (CoinPaprika or CoinGecko ids) out of `/tickers`; `/tickers/{id}` still answers. */
   dropTickers(ids: string[]): void {
-    for (const id of ids) this.dropped.add(this.resolve(id));
+    for (const id of ids) this.book.dropped.add(this.book.resolve(id));
   }
 
   /** Puts dropped coins back (all when no ids are given). */
   restoreTickers(ids?: string[]): void {
-    if (!ids) this.dropped.clear();
-    else for (const id of ids) this.dropped.delete(this.resolve(id));
+    if (!ids) this.book.dropped.clear();
+    else for (const id of ids) this.book.dropped.delete(this.book.resolve(id));
   }
 
   /** What `/tickers/{id}/historical` holds for a coin at an interval-aligned time (decimal text). */
   historicalValues(id: string, atMs: number): ChartValues | null {
-    const entry = this.entry(this.resolve(id));
-    return historicalValuesAt(entry, this.multipliers.get(entry.coin.id) ?? 1, atMs);
+    return this.book.historicalValues(id, atMs);
   }
 
   setPlan(plan: PaprikaPlan): void {
-    this.plan = plan;
+    this.book.plan = plan;
   }
 
   /** Requires `Authorization: Bearer <key>` (undefined: no key needed). */
@@ -242,7 +229,7 @@ export class CoinPaprikaFake {
   }
 
   setClock(now: () => Date): void {
-    this.now = now;
+    this.book.now = now;
   }
 
   // ---- faults --------------------------------------------------------------------------------------
@@ -282,8 +269,8 @@ export class CoinPaprikaFake {
   reset(): void {
     this.faults.clear();
     this.latencyMs = 0;
-    this.resetPrices();
-    this.dropped.clear();
+    this.book.resetPrices();
+    this.book.dropped.clear();
     this.requests.length = 0;
   }
 
@@ -319,31 +306,6 @@ export class CoinPaprikaFake {
 
   // ---- the server ----------------------------------------------------------------------------------
 
-  private entries(): PaprikaEntry[] {
-    return paprikaEntries(this.marketCoins(), this.collisions);
-  }
-
-  private entry(paprikaId: string): PaprikaEntry {
-    const entry = this.entries().find((candidate) => candidate.coin.id === paprikaId);
-    if (!entry) throw new Error(`fake CoinPaprika has no coin ${paprikaId}`);
-    return entry;
-  }
-
-  /** A CoinPaprika id as it is, a CoinGecko id as its CoinPaprika id. */
-  private resolve(id: string): string {
-    const entries = this.entries();
-    if (entries.some((entry) => entry.coin.id === id)) return id;
-    return this.idOf(id);
-  }
-
-  private ticker(entry: PaprikaEntry): Record<string, unknown> {
-    const multiplier = this.multipliers.get(entry.coin.id) ?? 1;
-    const factor = entry.factor * multiplier;
-    const set = this.prices.get(entry.coin.id);
-    const price = set !== undefined ? rawNumber(set) : (scaled(entry.market.current_price, factor) ?? 0);
-    return tickerOf({ entry, price, factor, nowMs: this.now().getTime() });
-  }
-
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const inApi = url.pathname.startsWith(`${API_PREFIX}/`);
@@ -373,12 +335,12 @@ export class CoinPaprikaFake {
     }
     const fault = this.faults.next(endpoint);
     if (fault) {
-      this.faults.apply(fault, res, () => JSON.stringify(this.answer(endpoint, path, query).body));
+      this.faults.apply(fault, res, () => JSON.stringify(this.book.answer(endpoint, path, query).body));
       return;
     }
     if (this.refuseKey(req, res)) return;
     if (this.faults.refuseRate(res)) return;
-    const answer = this.answer(endpoint, path, query);
+    const answer = this.book.answer(endpoint, path, query);
     json(res, answer.status, answer.body);
   }
 
@@ -395,63 +357,11 @@ export class CoinPaprikaFake {
     }
     return false;
   }
-
-  private answer(
-    endpoint: PaprikaEndpoint,
-    path: string,
-    query: Record<string, string>,
-  ): { status: number; body: unknown } {
-    const notFound = { status: 404, body: { error: 'id not found' } };
-    switch (endpoint) {
-      case '/coins':
-        return { status: 200, body: this.entries().map((entry) => entry.coin) };
-      case '/tickers': {
-        const quotes = (query.quotes ?? 'USD').split(',').map((quote) => quote.trim().toUpperCase());
-        if (quotes.some((quote) => quote !== 'USD'))
-          return { status: 400, body: { error: 'invalid quotes' } };
-        const limit = query.limit === undefined ? Infinity : Number(query.limit);
-        if (!(limit >= 1)) return { status: 400, body: { error: 'invalid limit' } };
-        const active = this.entries()
-          .filter((entry) => entry.coin.is_active && !this.dropped.has(entry.coin.id))
-          .sort(byRank)
-          .slice(0, limit);
-        return { status: 200, body: active.map((entry) => this.ticker(entry)) };
-      }
-      case '/tickers/{id}': {
-        const id = path.slice('/tickers/'.length);
-        const entry = this.entries().find(
-          (candidate) => candidate.coin.id === id && candidate.coin.is_active,
-        );
-        return entry ? { status: 200, body: this.ticker(entry) } : notFound;
-      }
-      case '/tickers/{id}/historical': {
-        const id = path.slice('/tickers/'.length, -'/historical'.length);
-        const entry = this.entries().find(
-          (candidate) => candidate.coin.id === id && candidate.coin.is_active,
-        );
-        if (!entry) return notFound;
-        return historicalAnswer({
-          entry,
-          factor: this.multipliers.get(entry.coin.id) ?? 1,
-          query,
-          plan: this.plan,
-          nowMs: this.now().getTime(),
-        });
-      }
-    }
-  }
 }
 
 /** Starts a fake CoinPaprika; `await fake.close()` stops it. */
 export function startCoinPaprikaFake(options: CoinPaprikaFakeOptions = {}): Promise<CoinPaprikaFake> {
   return CoinPaprikaFake.start(options);
-}
-
-function endpointOf(path: string): PaprikaEndpoint | 'unknown' {
-  if (path === '/tickers' || path === '/coins') return path;
-  if (/^\/tickers\/[^/]+$/.test(path)) return '/tickers/{id}';
-  if (/^\/tickers\/[^/]+\/historical$/.test(path)) return '/tickers/{id}/historical';
-  return 'unknown';
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
