@@ -7,6 +7,7 @@ import { ContractAddressesModule } from './collectors/contract-addresses/contrac
 import { PriceGapRepairModule } from './collectors/price-gap-repair/price-gap-repair.module.js';
 import { PriceHistoryBackfillModule } from './collectors/price-history-backfill/price-history-backfill.module.js';
 import { PricesModule } from './collectors/prices/prices.module.js';
+import { ProviderIdMappingModule } from './providers/mapping/provider-id-mapping/provider-id-mapping.module.js';
 import { TopCoinsModule } from './collectors/top-coins/top-coins.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { Environment } from './config/environment.js';
@@ -33,6 +34,7 @@ export const JOB_MODULES: readonly Type[] = [
   JobRunsRetentionModule,
   PriceStorageMaintenanceModule,
   PriceHistoryBackfillModule,
+  ProviderIdMappingModule,
 ];
 
 export interface AppModuleOptions {

@@ -20,6 +20,7 @@ import { ApiAuth } from '../auth/api-auth.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.types.js';
 import { RequireAdmin } from '../auth/require-admin.decorator.js';
+import { ApiErrorResponse, errorExample } from '../http/openapi/error-schemas.js';
 import {
   ApiAssetNotFound,
   ApiBadRequestExamples,
@@ -29,11 +30,13 @@ import {
   PAGE_ERRORS,
 } from './assets.api-docs.js';
 import { AssetsService } from './assets.service.js';
-import { AssetDetailDto, AssetPageDto } from './dto/asset.dto.js';
+import { AssetPageDto } from './dto/asset.dto.js';
 import { AssetPricePageDto } from './dto/asset-price.dto.js';
 import { ListAssetsQueryDto } from './dto/list-assets-query.dto.js';
 import { PriceHistoryQueryDto } from './dto/price-history-query.dto.js';
 import { UpdateAssetDto } from './dto/update-asset.dto.js';
+import { AssetWithProviderIdsDto } from '../providers/mapping/provider-mappings.dto.js';
+import { ProviderIdsService } from '../providers/mapping/provider-ids.service.js';
 
 /** `:id` must be a UUID: anything else is a 400 naming the parameter, not a database error. */
 export const AssetId = (): ParameterDecorator =>
@@ -54,7 +57,16 @@ export const ApiAssetId = (): MethodDecorator =>
 @ApiAuth()
 @Controller('assets')
 export class AssetsController {
-  constructor(private readonly assets: AssetsService) {}
+  constructor(
+    private readonly assets: AssetsService,
+    private readonly providerIds: ProviderIdsService,
+  ) {}
+
+  /** The detail answer of GET and PATCH: the asset and its ids at the other providers. */
+  private async detail(id: string): Promise<AssetWithProviderIdsDto> {
+    const [asset, providerIds] = await Promise.all([this.assets.get(id), this.providerIds.idsOf(id)]);
+    return { ...asset, provider_ids: providerIds };
+  }
 
   @Get()
   @ApiOperation({
@@ -77,15 +89,15 @@ export class AssetsController {
     operationId: 'getAsset',
     summary: 'One asset with its contracts, latest ranking and latest price',
     description:
-      'The asset by id, with its token contracts, its latest ranking, its latest price (null when none) and the span ' +
-      'of its price history (`history`).',
+      'The asset by id, with its token contracts, its latest ranking, its latest price (null when none), the span ' +
+      'of its price history (`history`) and its ids at the other providers (`provider_ids`).',
   })
   @ApiAssetId()
-  @ApiOkResponse({ type: AssetDetailDto, description: 'The asset.' })
+  @ApiOkResponse({ type: AssetWithProviderIdsDto, description: 'The asset.' })
   @ApiBadRequestExamples('The id is not a UUID.', [INVALID_ASSET_ID])
   @ApiAssetNotFound()
-  get(@AssetId() id: string): Promise<AssetDetailDto> {
-    return this.assets.get(id);
+  get(@AssetId() id: string): Promise<AssetWithProviderIdsDto> {
+    return this.detail(id);
   }
 
   @Get(':id/prices')
@@ -118,26 +130,52 @@ export class AssetsController {
   @RequireAdmin()
   @ApiOperation({
     operationId: 'updateAsset',
-    summary: 'Track an asset (admin)',
+    summary: 'Track an asset, or set its CoinPaprika id (admin)',
     description:
-      'Sets `is_tracked`: a tracked asset is priced by the price job even outside the top N of the latest ranking — how a portfolio asset gets priced. Answers the updated asset.',
+      'Sets `is_tracked`: a tracked asset is priced by the price job even outside the top N of the latest ranking — ' +
+      'how a portfolio asset gets priced. Sets or clears (`null`) `coinpaprika_id`, the asset’s CoinPaprika id ' +
+      '(`matched_by: admin`, which the mapping job never changes; a cleared asset is not mapped again by rule). ' +
+      'An id another asset has answers 409 naming that asset, and nothing changes. Answers the updated asset.',
   })
   @ApiAssetId()
   @ApiBody({ type: UpdateAssetDto })
-  @ApiOkResponse({ type: AssetDetailDto, description: 'The asset as updated (same shape as GET).' })
+  @ApiOkResponse({ type: AssetWithProviderIdsDto, description: 'The asset as updated (same shape as GET).' })
   @ApiUnsupportedMediaTypeResponse({ description: 'The body is not sent as `application/json`.' })
   @ApiBadRequestExamples('The id or the body is invalid.', [
     INVALID_ASSET_ID,
     invalidParameter('is_tracked missing or not a boolean', 'is_tracked must be true or false'),
-    invalidParameter('a field other than is_tracked', 'property name should not exist'),
+    invalidParameter(
+      'coinpaprika_id is not a CoinPaprika id',
+      'coinpaprika_id must be a CoinPaprika coin id (lower-case letters and digits in two or more parts joined by "-", ' +
+        'e.g. btc-bitcoin, at most 100 characters) or null',
+    ),
+    invalidParameter('a field other than is_tracked and coinpaprika_id', 'property name should not exist'),
     badRequest('body is not JSON', 'Request body is not valid JSON'),
   ])
   @ApiAssetNotFound()
-  update(
+  @ApiErrorResponse({
+    status: 409,
+    description: 'The CoinPaprika id is mapped to another asset (named in `message`).',
+    examples: [
+      errorExample(
+        'Id held by another asset',
+        409,
+        'coinpaprika_id btc-bitcoin is already mapped to asset 3f0c8d52-4f3e-4a8e-9a55-2f1b3c4d5e6f (bitcoin, by the ' +
+          'mapping job); clear it there first',
+      ),
+    ],
+  })
+  async update(
     @AssetId() id: string,
     @Body() body: UpdateAssetDto,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<AssetDetailDto> {
-    return this.assets.setTracked(id, body.is_tracked, principal);
+  ): Promise<AssetWithProviderIdsDto> {
+    // The id first: a 409 (or 404) leaves is_tracked unchanged too.
+    if (body.coinpaprika_id !== undefined) {
+      await this.assets.get(id);
+      await this.providerIds.setCoinPaprikaId(id, body.coinpaprika_id, principal);
+    }
+    if (body.is_tracked !== undefined) await this.assets.setTracked(id, body.is_tracked, principal);
+    return this.detail(id);
   }
 }

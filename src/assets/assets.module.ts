@@ -12,6 +12,7 @@ import { PriceSources } from './prices/price-sources.js';
 import { PriceSeriesController } from './prices/price-series.controller.js';
 import { PricesAtController } from './prices/prices-at.controller.js';
 import { RankingsController } from './rankings.controller.js';
+import { ProviderIdsModule } from '../providers/mapping/provider-ids.module.js';
 import { AssetsWriteRepository } from './write/assets.write-repository.js';
 import { ContractsWriteRepository } from './write/contracts.write-repository.js';
 import { PricePartitionsAhead } from './storage/price-partitions-ahead.js';
@@ -38,7 +39,8 @@ const WRITE_REPOSITORIES = [
 @Module({
   // JobsModule for the jobs' clock: price_gaps_24h counts the slots expected up to its "now".
   // PriceFlagsStoreModule: every raw price write flags the spikes and freezes around it.
-  imports: [JobsModule, PriceFlagsStoreModule],
+  // ProviderIdsModule: the asset's provider ids in GET/PATCH /assets/{id}.
+  imports: [JobsModule, PriceFlagsStoreModule, ProviderIdsModule],
   controllers: [
     AssetsController,
     RankingsController,

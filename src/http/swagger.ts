@@ -22,6 +22,8 @@ const TAGS: Readonly<Record<string, string>> = {
     'Alerts raised about failing, recovered and overdue jobs, with the state of their webhook delivery.',
   assets: 'Read the collected data: assets, price history, ranking snapshots, contract addresses.',
   coingecko: 'The CoinGecko calls made this month against the call budget.',
+  providers:
+    'The market-data providers: calls against each one’s budget, and the assets’ ids at each provider.',
   health: 'Liveness and readiness probes for an orchestrator or a load balancer (public).',
   observability: 'Prometheus metrics (public unless `METRICS_TOKEN` is set).',
 };

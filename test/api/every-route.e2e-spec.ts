@@ -131,6 +131,8 @@ describe('every route is authenticated', () => {
         'POST /api/v1/jobs/prune-job-runs',
         'POST /api/v1/jobs/maintain-price-storage',
         'POST /api/v1/jobs/backfill-price-history',
+        'POST /api/v1/jobs/map-provider-ids',
+        'GET /api/v1/providers/mappings',
         'GET /api/v1/prices/coverage',
       ].sort(),
     );

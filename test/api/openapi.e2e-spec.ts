@@ -138,6 +138,8 @@ describe('the OpenAPI document', () => {
       pruneJobRuns: 'POST /api/v1/jobs/prune-job-runs',
       maintainPriceStorage: 'POST /api/v1/jobs/maintain-price-storage',
       backfillPriceHistory: 'POST /api/v1/jobs/backfill-price-history',
+      mapProviderIds: 'POST /api/v1/jobs/map-provider-ids',
+      listProviderMappings: 'GET /api/v1/providers/mappings',
       listJobs: 'GET /api/v1/jobs',
       listRuns: 'GET /api/v1/jobs/runs',
       getRun: 'GET /api/v1/jobs/runs/{id}',

@@ -173,7 +173,7 @@ describe('matchCoins rules', () => {
     });
   });
 
-  it('never takes a reserved id, and gives a coin two assets claim to neither', () => {
+  it('never takes a reserved id; a coin two assets claim goes to the one ranked near it, or to neither', () => {
     const coins = [coin('weth-weth', 'WETH', 'WETH', 30)];
     const reserved = new Map([['weth-weth', 'admin-asset']]);
     expect(only({ assets: [asset('weth', 'WETH', 'WETH', 31)], coins, reserved }, 'weth')).toMatchObject({
@@ -185,5 +185,11 @@ describe('matchCoins rules', () => {
       coins,
     });
     expect([both.get('weth')?.status, both.get('weth-2')?.status]).toEqual(['ambiguous', 'ambiguous']);
+    // One of them ranked near the coin, the other unranked: the ranked one keeps it.
+    const ranked = matchCoins({
+      assets: [asset('weth', 'WETH', 'WETH', 31), asset('weth-2', 'WETH', 'WETH', null)],
+      coins,
+    });
+    expect([ranked.get('weth')?.status, ranked.get('weth-2')?.status]).toEqual(['mapped', 'ambiguous']);
   });
 });

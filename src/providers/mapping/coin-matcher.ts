@@ -58,8 +58,8 @@ function candidateOf(coin: CoinPaprikaCoin): MatchCandidate {
  *    is a namesake: `ambiguous`; rank can refuse a match, never make one); several are broken by rank only when exactly one of them is ranked
  *    within rankWindow of the asset's rank; otherwise the asset is `ambiguous`, with the name matches;
  * 4. no name match: `unmapped` (same-symbol coins are listed as candidates for an admin to look at);
- * 5. a coin two assets both resolve to goes to neither (both `ambiguous`), and a coin reserved for another
- *    asset is never taken.
+ * 5. a coin several assets resolve to goes to the one of them ranked within rankWindow of it, if exactly one
+ *    is, else to none (the others `ambiguous`); a coin reserved for another asset is never taken.
  * Nothing is guessed: every mapping rests on symbol AND name.
  */
 export function matchCoins(input: MatchInput): Map<string, MatchOutcome> {
@@ -82,13 +82,25 @@ export function matchCoins(input: MatchInput): Map<string, MatchOutcome> {
       claims.set(outcome.providerId, [...(claims.get(outcome.providerId) ?? []), asset.assetId]);
     }
   }
+  const rankOf = new Map(input.assets.map((asset) => [asset.assetId, asset.rank]));
   for (const [providerId, assetIds] of claims) {
     if (assetIds.length < 2) continue;
     const coin = input.coins.find((item) => item.id === providerId);
+    // As between namesake coins: the one claimant ranked near the coin keeps it, or none does.
+    const near = assetIds.filter((assetId) => {
+      const rank = rankOf.get(assetId) ?? null;
+      return (
+        coin !== undefined && coin.rank > 0 && rank !== null && Math.abs(coin.rank - rank) <= rankWindow(rank)
+      );
+    });
+    const keeper = near.length === 1 ? near[0] : undefined;
     for (const assetId of assetIds) {
+      if (assetId === keeper) continue;
       outcomes.set(assetId, {
         status: 'ambiguous',
-        reason: `${providerId} matches ${assetIds.length} assets by symbol and name`,
+        reason: keeper
+          ? `${providerId} matches ${assetIds.length} assets by symbol and name; another, ranked near it, has it`
+          : `${providerId} matches ${assetIds.length} assets by symbol and name`,
         candidates: coin ? [candidateOf(coin)] : [],
       });
     }
