@@ -27,10 +27,16 @@ export interface CollectorsHarness {
 
 /** The whole service against a fresh database and a fake CoinGecko on loopback, with fast retries. */
 export async function startCollectors(
-  options: { fake?: CoinGeckoFakeOptions; env?: Environment } = {},
+  options: {
+    fake?: CoinGeckoFakeOptions;
+    env?: Environment;
+    /** Runs once the fake CoinGecko listens, before the service starts (e.g. a second fake following it). */
+    beforeApp?: (fake: CoinGeckoFake) => Promise<Environment>;
+  } = {},
 ): Promise<CollectorsHarness> {
   const db = await createTestDatabase();
   const fake = await CoinGeckoFake.start(options.fake);
+  const extraEnv = options.beforeApp ? await options.beforeApp(fake) : {};
   const { app } = await createApp({
     ...QUIET_ENV,
     DATABASE_URL: db.url,
@@ -41,6 +47,7 @@ export async function startCollectors(
     COINGECKO_RETRY_MAX_MS: '5',
     COINGECKO_TIMEOUT_MS: '5000',
     ...options.env,
+    ...extraEnv,
   });
   const runner = app.get(JobRunnerService);
   const registry = app.get(JobRegistry);

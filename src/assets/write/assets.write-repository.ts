@@ -36,6 +36,8 @@ export interface AssetRef {
 
 export interface TrackedAsset extends AssetRef {
   symbol: string;
+  /** Its CoinPaprika id once mapped (`asset_provider_ids`), for the price fallback. */
+  coinpaprikaId: string | null;
 }
 
 /** The write side of `assets` and `asset_rankings`, and the asset lists the collectors work through. */
@@ -88,8 +90,9 @@ export class AssetsWriteRepository extends SqlRepository {
          order by r.rank, r.asset_id
          limit ${limit}
       )
-      select a.id, a.coingecko_id as "coingeckoId", a.symbol
+      select a.id, a.coingecko_id as "coingeckoId", a.symbol, m.provider_id as "coinpaprikaId"
         from assets a left join top t on t.asset_id = a.id
+        left join asset_provider_ids m on m.asset_id = a.id and m.provider = 'coinpaprika'
        where t.asset_id is not null or a.is_tracked
        order by t.rank nulls last, a.coingecko_id`.execute(this.db());
     return rows;

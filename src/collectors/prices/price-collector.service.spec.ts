@@ -5,6 +5,12 @@ import type { PricesWriteRepository } from '../../assets/write/prices.write-repo
 import type { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import type { MarketCoin } from '../../coingecko/coingecko.types.js';
 import type { UpsertCounts, WriteOptions } from '../../database/upsert.js';
+import type { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../../config/app-config.js';
+import { systemClock } from '../../jobs/clock.js';
+import { CoinGeckoMarketDataProvider } from '../../providers/coingecko/coingecko.provider.js';
+import type { MarketDataProvider } from '../../providers/market-data-provider.js';
+import { MarketDataProviders } from '../../providers/market-data-providers.service.js';
 import { PriceCollector } from './price-collector.service.js';
 import { PRICES_JOB } from './prices.job.js';
 
@@ -12,6 +18,9 @@ const SLOT = new Date('2026-11-28T09:45:07.250Z');
 
 const quote = (id: string, currentPrice: string | null): Partial<MarketCoin> => ({
   id,
+  symbol: 'x',
+  name: id,
+  marketCapRank: null,
   currentPrice,
   totalVolume: '20',
   marketCap: '300',
@@ -29,15 +38,22 @@ function setup(tracked: TrackedAsset[], quotes: Partial<MarketCoin>[]) {
       return counts;
     }),
   };
+  const config = { get: () => ({ plan: 'public' }) } as unknown as ConfigService<AppConfig, true>;
+  const gecko = new CoinGeckoMarketDataProvider(coingecko as unknown as CoinGeckoClient, config, systemClock);
   const collector = new PriceCollector(
-    coingecko as unknown as CoinGeckoClient,
+    new MarketDataProviders(['coingecko'], [gecko]),
     assets as unknown as AssetsWriteRepository,
     prices as unknown as PricesWriteRepository,
   );
   return { collector, coingecko, assets, prices };
 }
 
-const asset = (coingeckoId: string): TrackedAsset => ({ id: `id-${coingeckoId}`, coingeckoId, symbol: 'X' });
+const asset = (coingeckoId: string): TrackedAsset => ({
+  id: `id-${coingeckoId}`,
+  coingeckoId,
+  symbol: 'X',
+  coinpaprikaId: null,
+});
 
 describe('PriceCollector.collect', () => {
   it('stores a price per tracked asset at the slot floored to the minute and skips those without one', async () => {
@@ -57,6 +73,7 @@ describe('PriceCollector.collect', () => {
     expect(prices.upsertPrices.mock.calls[0]?.[0]).toEqual([
       {
         assetId: 'id-bitcoin',
+        source: 'coingecko',
         timestamp: new Date('2026-11-28T09:45:00.000Z'),
         priceUsd: '97000.5',
         volume24hUsd: '20',
@@ -76,6 +93,7 @@ describe('PriceCollector.collect', () => {
         assets_without_price: 2,
         prices_stored: 1,
         prices_unchanged: 1,
+        prices_by_source: { coingecko: 2 },
       },
     });
     const skipped = lines.find((line) => line.msg.includes('had no price'));
@@ -107,6 +125,69 @@ describe('PriceCollector.collect', () => {
     expect(metrics.items_processed).toBe(0);
     expect(lines.map((line) => line.msg)).toContain(
       'No tracked assets: the latest ranking is empty and no asset is marked is_tracked',
+    );
+  });
+});
+
+describe('PriceCollector.collect with a fallback provider', () => {
+  it('prices what CoinGecko failed from the next provider, tags each row and says why', async () => {
+    const failing = {
+      marketsByIds: vi.fn(async () => Promise.reject(new Error('CoinGecko server error (503)'))),
+    };
+    const config = { get: () => ({ plan: 'public' }) } as unknown as ConfigService<AppConfig, true>;
+    const gecko = new CoinGeckoMarketDataProvider(failing as unknown as CoinGeckoClient, config, systemClock);
+    const paprika: MarketDataProvider = {
+      name: 'coinpaprika',
+      marketsTop: vi.fn(),
+      historyRange: vi.fn(),
+      capabilities: () => ({ history: { daily: 365, hourly: 1, fiveMinute: 0 } }),
+      prices: vi.fn(async (ids: readonly string[]) => ({
+        items: ids.map((providerId) => ({
+          providerId,
+          symbol: 'BTC',
+          name: 'Bitcoin',
+          rank: 1,
+          priceUsd: '97001.25',
+          marketCapUsd: '1',
+          volume24hUsd: '2',
+          changePercent24h: '0.5',
+        })),
+        missing: [],
+      })),
+    };
+    const stored: unknown[] = [];
+    const prices = {
+      upsertPrices: vi.fn(async (rows: readonly unknown[], options: WriteOptions): Promise<UpsertCounts> => {
+        stored.push(...rows);
+        const counts = { inserted: rows.length, updated: 0, unchanged: 0 };
+        options.onBatch?.(counts);
+        return counts;
+      }),
+    };
+    const tracked = [{ ...asset('bitcoin'), coinpaprikaId: 'btc-bitcoin' }, asset('unmapped')];
+    const collector = new PriceCollector(
+      new MarketDataProviders(['coingecko', 'coinpaprika'], [gecko, paprika]),
+      { trackedAssets: vi.fn(async () => tracked) } as unknown as AssetsWriteRepository,
+      prices as unknown as PricesWriteRepository,
+    );
+    const { ctx, lines } = fakeJobContext({ job: PRICES_JOB, slot: SLOT, params: { limit: 2 } });
+
+    const metrics = await collector.collect(ctx);
+
+    expect(paprika.prices).toHaveBeenCalledTimes(1);
+    expect(stored).toEqual([
+      expect.objectContaining({ assetId: 'id-bitcoin', source: 'coinpaprika', priceUsd: '97001.25' }),
+    ]);
+    expect(metrics.custom).toMatchObject({
+      prices_by_source: { coingecko: 0, coinpaprika: 1 },
+      fallback_reasons: { coingecko: 'CoinGecko server error (503)' },
+      assets_without_price: 1,
+    });
+    expect(lines.map((line) => line.msg)).toEqual(
+      expect.arrayContaining([
+        '1 price(s) came from CoinPaprika, the fallback: CoinGecko: CoinGecko server error (503)',
+        '1 tracked asset(s) had no price from any provider (CoinGecko, CoinPaprika) and were skipped: unmapped',
+      ]),
     );
   });
 });
