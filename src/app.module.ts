@@ -21,6 +21,8 @@ import { JobRunsRetentionModule } from './maintenance/job-runs-retention/job-run
 import { PriceStorageMaintenanceModule } from './maintenance/price-storage-maintenance/price-storage-maintenance.module.js';
 import { MetricsModule } from './observability/metrics/metrics.module.js';
 import { AlertingModule } from './observability/alerting/alerting.module.js';
+import { ProvidersModule } from './providers/providers.module.js';
+import { ProvidersUsageModule } from './providers/usage/providers-usage.module.js';
 
 /**
  * Every job the service runs: one line per job module (declared with `@JobModule`). Config variables,
@@ -62,6 +64,8 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         CoinGeckoUsageApiModule,
+        ProvidersModule,
+        ProvidersUsageModule,
         AlertingModule,
         DashboardModule,
         ...jobs,

@@ -127,6 +127,7 @@ describe('every route is authenticated', () => {
         'GET /api/v1/contracts',
         'GET /api/v1/alerts',
         'GET /api/v1/coingecko/usage',
+        'GET /api/v1/providers/usage',
         'POST /api/v1/jobs/repair-price-gaps',
         'POST /api/v1/jobs/prune-job-runs',
         'POST /api/v1/jobs/maintain-price-storage',

@@ -155,6 +155,7 @@ describe('the OpenAPI document', () => {
       listContracts: 'GET /api/v1/contracts',
       listAlerts: 'GET /api/v1/alerts',
       getCoinGeckoUsage: 'GET /api/v1/coingecko/usage',
+      getProvidersUsage: 'GET /api/v1/providers/usage',
       getLiveness: 'GET /health/live',
       getReadiness: 'GET /health/ready',
       getMetrics: 'GET /metrics',

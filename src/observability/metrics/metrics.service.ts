@@ -8,6 +8,9 @@ import { describeFailure } from '../../jobs/job-errors.js';
 import { JobRegistry } from '../../jobs/job-registry.js';
 import { JobRunnerService, type RunEndEvent } from '../../jobs/job-runner.service.js';
 import { JobRunsReadRepository } from '../../jobs/history/job-runs.read-repository.js';
+import { CoinPaprikaClient } from '../../providers/coinpaprika/coinpaprika.client.js';
+import { registerProviderMetrics } from '../../providers/provider-metrics.js';
+import { ProviderUsageService } from '../../providers/usage/provider-usage.service.js';
 import { registerAlertMetrics } from '../alerting/alert-metrics.js';
 import { AlertingService } from '../alerting/alerting.service.js';
 
@@ -69,10 +72,13 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     coingecko: CoinGeckoClient,
     alerting: AlertingService,
     usage: CoinGeckoUsageService,
+    coinpaprika: CoinPaprikaClient,
+    providerUsage: ProviderUsageService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'cpb_' });
     registerAlertMetrics(this.registry, alerting);
     registerCoinGeckoUsageMetrics(this.registry, usage);
+    registerProviderMetrics(this.registry, coinpaprika, providerUsage);
     // prom-client calls collect() with the metric as `this`; these are what the callbacks need from here.
     // (the constructor's parameters are in scope there).
     const logger = this.logger;
