@@ -145,18 +145,16 @@ describe('spike and freeze detection on every raw price write', () => {
   it('judges a point a gap repair inserts between stored ones, in the repair’s write', async () => {
     await collect(['100', '101']);
     await collect(['102', '103'], 3);
-    await running.app
-      .get(PriceGapsRepository)
-      .insertMissing([
-        {
-          assetId,
-          timestamp: at(2),
-          priceUsd: '5000',
-          marketCapUsd: null,
-          volume24hUsd: '1',
-          priceDayBefore: null,
-        },
-      ]);
+    await running.app.get(PriceGapsRepository).insertMissing([
+      {
+        assetId,
+        timestamp: at(2),
+        priceUsd: '5000',
+        marketCapUsd: null,
+        volume24hUsd: '1',
+        priceDayBefore: null,
+      },
+    ]);
     expect((await flags()).map((flag) => [flag.timestamp, flag.kind])).toEqual([[iso(2), 'spike']]);
   });
 

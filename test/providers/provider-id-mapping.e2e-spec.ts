@@ -146,14 +146,14 @@ describe('asset identity: provider_id_mapping, GET /providers/mappings, PATCH co
     expect(bitcoin).toMatchObject({
       provider_id: 'btc-bitcoin',
       matched_by: 'rule',
-      reason: expect.stringMatching(/^symbol and name/),
+      reason: expect.stringMatching(/^symbol and name/) as unknown,
     });
     expect((await all('ambiguous')).find((item) => item.coingecko_id === 'bitcoin-impostor')).toMatchObject({
       status: 'ambiguous',
       provider_id: null,
       candidates: expect.arrayContaining([
         { provider_id: 'btc-bitcoin', name: 'Bitcoin', symbol: 'BTC', rank: 1 },
-      ]),
+      ]) as unknown,
     });
     for (const status of ['unmapped', 'ambiguous'] as const) {
       const items = await all(status);
@@ -230,7 +230,7 @@ describe('asset identity: provider_id_mapping, GET /providers/mappings, PATCH co
         provider: 'coinpaprika',
         provider_id: 'zzz-admin-choice',
         matched_by: 'admin',
-        updated_at: expect.any(String),
+        updated_at: expect.any(String) as unknown,
       },
     ]);
     const got = await call('GET', `/assets/${target.asset_id}`);
