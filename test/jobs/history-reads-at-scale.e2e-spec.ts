@@ -42,7 +42,7 @@ describe('history reads at scale', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     running = await startApp({ DATABASE_URL: db.url, API_TOKENS: TOKEN });
-    // Every fifth run of the first job fails, one in a hundred of the rest was cancelled.
+    // Every fifth run of each job failed, one in a hundred was cancelled.
     await db.query(
       `insert into job_runs (job_key, job_name, trigger, status, attempts, params, started_at, completed_at,
                              duration_ms, heartbeat_at, owner, items_processed, items_created, items_updated,
@@ -53,8 +53,9 @@ describe('history reads at scale', () => {
          from generate_series(1, $1::int) as i,
               lateral (select ($2::text[])[1 + i % cardinality($2::text[])] as key,
                               now() - i * interval '1 second' as at) as k,
-              lateral (select case when i % 5 = 0 then 'failed'
-                                   when i % 100 = 1 then 'cancelled'
+              -- By each job's own run number (i / jobs), so every job gets the mix whatever the number of jobs.
+              lateral (select case when (i / cardinality($2::text[])) % 5 = 0 then 'failed'
+                                   when (i / cardinality($2::text[])) % 100 = 1 then 'cancelled'
                                    else 'succeeded' end as status) as s`,
       [RUNS, seeded],
     );
