@@ -24,6 +24,7 @@ const BY_HAND: Record<string, number> = {
   price_storage_maintenance: 0, // sends nothing to CoinGecko
   // every 10 min (12:10–23:50 today, then 16 days) × 2 calls × limit 20, until its first run reports its real count
   price_history_backfill: (71 + 16 * 144) * 40,
+  provider_id_mapping: 0, // its one call goes to CoinPaprika, not CoinGecko
 };
 const COLLECTORS = [
   'top_coins_collection',
