@@ -7,7 +7,7 @@ import { SqlRepository } from '../database/sql-repository.js';
 import { toDate } from '../database/pg-values.js';
 import { currentRun, type RunScope } from '../jobs/run-context.js';
 import { anomalyCandidates, scanRanges, type AnomalySettings, type WrittenPrice } from './anomaly-scan.js';
-import { PRICE_FLAG_KINDS, type PriceFlagKind } from './price-flag.entity.js';
+import type { PriceFlagKind } from './price-flag.entity.js';
 
 /** A flag to record; `detail` says why (its shape per kind is in docs/providers.md). */
 export interface NewPriceFlag {
@@ -49,8 +49,8 @@ function toFlag(row: Row): NewPriceFlag {
 }
 
 /**
- * The write side of `price_flags`. Two ways in: `detectInWrite`, which every raw price write runs in its own
- * transaction (spikes and freezes), and `recordFlags` for flags found elsewhere (the cross-check's divergences).
+ * The write side of `price_flags`: `detectInWrite`, which every raw price write runs in its own transaction
+ * (spikes and freezes).
  * Listeners (the metric, the `price_anomaly` alert) hear of flags only once they are committed and only of new ones.
  */
 @Injectable()
@@ -58,29 +58,10 @@ export class PriceFlagsWriteRepository extends SqlRepository {
   private readonly logger = new Logger('PriceFlags');
   private readonly settings: AnomalySettings;
   private readonly listeners = new Set<RecordedFlagsListener>();
-  private readonly counts = Object.fromEntries(PRICE_FLAG_KINDS.map((kind) => [kind, 0])) as Record<
-    PriceFlagKind,
-    number
-  >;
 
   constructor(orm: MikroORM, config: ConfigService<AppConfig, true>) {
     super(orm);
     this.settings = config.get('quality', { infer: true });
-  }
-
-  /** Records `flags` (those already recorded are kept as they are) and announces the new ones. */
-  async recordFlags(flags: readonly NewPriceFlag[]): Promise<NewPriceFlag[]> {
-    if (flags.length === 0) return [];
-    const candidates = sql`select * from unnest(
-        ${sql.val(flags.map((flag) => flag.assetId))}::uuid[],
-        ${sql.val(flags.map((flag) => flag.timestamp.toISOString()))}::timestamptz[],
-        ${sql.val(flags.map((flag) => flag.source))}::text[],
-        ${sql.val(flags.map((flag) => flag.kind))}::text[],
-        ${sql.val(flags.map((flag) => JSON.stringify(flag.detail)))}::jsonb[]) as f(asset_id, "timestamp", source, kind, detail)`;
-    const { rows } = await insertFlags(candidates).execute(this.db());
-    const recorded = rows.map(toFlag);
-    this.announce(recorded);
-    return recorded;
   }
 
   /**
@@ -96,7 +77,6 @@ export class PriceFlagsWriteRepository extends SqlRepository {
   /** Tells the listeners about newly recorded flags (none: nothing happens). */
   announce(flags: readonly NewPriceFlag[]): void {
     if (flags.length === 0) return;
-    for (const flag of flags) this.counts[flag.kind] += 1;
     const recorded: RecordedFlags = { flags: [...flags], run: currentRun() };
     for (const listener of this.listeners) {
       try {
@@ -111,10 +91,5 @@ export class PriceFlagsWriteRepository extends SqlRepository {
   onRecorded(listener: RecordedFlagsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  /** Flags this process newly recorded since it started, by kind (for `/metrics`). */
-  stats(): Record<PriceFlagKind, number> {
-    return { ...this.counts };
   }
 }

@@ -5,6 +5,7 @@ import { CoinGeckoUsageService } from './coingecko-usage.service.js';
 /** The month's CoinGecko calls and their projection, for GET /jobs, `/metrics` and the usage route. */
 @Module({
   providers: [CoinGeckoUsageRepository, CoinGeckoUsageService],
-  exports: [CoinGeckoUsageService],
+  // The repository too: its month total is read by limiter key, for every provider's usage.
+  exports: [CoinGeckoUsageService, CoinGeckoUsageRepository],
 })
 export class CoinGeckoUsageModule {}

@@ -37,12 +37,4 @@ export class ProviderUsageRepository {
       calls: Number(row.calls),
     }));
   }
-
-  /** The month's total of one provider's limiter row (one primary-key read, for `/metrics` scrapes). */
-  async monthTotal(key: string, month: string): Promise<number> {
-    const { rows } = await sql<{ month_calls: string }>`
-      select month_calls from rate_limit_windows
-      where key = ${key} and month = ${`${month}-01`}::date`.execute(this.db());
-    return Number(rows[0]?.month_calls ?? 0);
-  }
 }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { monthEnd, utcMonth } from '../../coingecko/usage/call-projection.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { PROVIDER_LABELS, PROVIDER_NAMES, type ProviderName } from '../provider-name.js';
+import { CoinGeckoUsageRepository } from '../../coingecko/usage/coingecko-usage.repository.js';
 import { ProviderUsageRepository } from './provider-usage.repository.js';
 
 export interface ProviderUsage {
@@ -37,6 +38,7 @@ export class ProviderUsageService {
 
   constructor(
     private readonly repository: ProviderUsageRepository,
+    private readonly limiterTotals: CoinGeckoUsageRepository,
     config: ConfigService<AppConfig, true>,
   ) {
     this.order = config.get('providers', { infer: true }).order;
@@ -54,7 +56,7 @@ export class ProviderUsageService {
 
   /** One provider's month total as its limiter keeps it (the metrics' cheap read). */
   monthTotal(provider: ProviderName, now: Date): Promise<number> {
-    return this.repository.monthTotal(provider, utcMonth(now));
+    return this.limiterTotals.monthTotal(utcMonth(now), provider);
   }
 
   async usage(now: Date): Promise<ProvidersUsage> {
