@@ -12,6 +12,9 @@ export default defineConfig({
     maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll gives up after 1 s by default: on a loaded 2-core machine a browser's next refresh can take longer,
+    // so a poll waits as long as a Playwright wait does, and a poll that never settles still fails the test.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     reporters: ['default'],
   },
 });
