@@ -7,7 +7,7 @@ import type { AssetDto, LatestRankingDto } from './dto/asset.dto.js';
 import type { AssetPriceDto } from './dto/asset-price.dto.js';
 import type { AssetContractDto, ContractDto } from './dto/contract.dto.js';
 import type { RankingDto } from './dto/ranking.dto.js';
-import { LATEST_SNAPSHOT_DATE } from './latest-snapshot.js';
+import { inSnapshot, latestSnapshotDate } from './latest-snapshot.js';
 import { ASSET_COLUMNS, CONTRACT_COLUMNS, exactUtc, PRICE_COLUMNS, RANKING_AMOUNTS } from './read-columns.js';
 import type { AssetCursor, ContractCursor, PriceCursor, RankingCursor } from './page-cursor.js';
 import { flagsOf } from './prices/price-reads.repository.js';
@@ -156,13 +156,17 @@ export class AssetsRepository extends SqlRepository {
     return rows;
   }
 
-  /** The newest snapshot the asset is in (the unique `(asset_id, snapshot_date, source)` index, backwards). */
+  /**
+   * The newest snapshot the asset is in (the unique `(asset_id, snapshot_date, source)` index, backwards): a
+   * date's snapshot is its preferred source's rows (latest-snapshot.ts), so a coin only the fallback ranked
+   * on a day the preferred provider also ranked is not in that day's snapshot.
+   */
   async latestRankingOf(assetId: string): Promise<LatestRankingDto | undefined> {
     const { rows } = await sql<LatestRankingDto>`
       select r.rank, to_char(r.snapshot_date, 'YYYY-MM-DD') as snapshot_date, ${sql.raw(RANKING_AMOUNTS)}
         from asset_rankings r
-       where r.asset_id = ${assetId}::uuid
-       order by r.snapshot_date desc, r.source desc
+       where r.asset_id = ${assetId}::uuid and ${inSnapshot('r', sql`r.snapshot_date`, this.sources.rankings())}
+       order by r.snapshot_date desc
        limit 1`.execute(this.db());
     return rows[0];
   }
@@ -215,13 +219,20 @@ export class AssetsRepository extends SqlRepository {
   /** The latest snapshot's date, or undefined when there is none. */
   async latestSnapshotDate(): Promise<string | undefined> {
     const { rows } = await sql<{ date: string | null }>`
-      select to_char(${LATEST_SNAPSHOT_DATE}, 'YYYY-MM-DD') as date`.execute(this.db());
+      select to_char(${latestSnapshotDate(this.sources.rankings())}, 'YYYY-MM-DD') as date`.execute(
+      this.db(),
+    );
     return rows[0]?.date ?? undefined;
   }
 
-  /** One snapshot by `(rank, source, asset_id)`: unique within a date, rank first as the index has it. */
+  /**
+   * One snapshot by `(rank, source, asset_id)`: unique within a date, rank first as the index has it. The
+   * snapshot is the date's rows of its preferred source (latest-snapshot.ts), one row per asset.
+   */
   async rankings(query: RankingQuery): Promise<Page<RankingDto, RankingCursor>> {
-    const filters: RawBuilder<unknown>[] = [sql`r.snapshot_date = ${query.snapshotDate}::date`];
+    const filters: RawBuilder<unknown>[] = [
+      inSnapshot('r', sql`${query.snapshotDate}::date`, this.sources.rankings()),
+    ];
     if (query.after) {
       filters.push(
         sql`(r.rank, r.source, r.asset_id) > (${query.after.rank}::int, ${query.after.source}, ${query.after.assetId}::uuid)`,

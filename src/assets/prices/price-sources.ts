@@ -5,6 +5,7 @@ import { IsIn, IsOptional } from 'class-validator';
 import { sql, type RawBuilder } from 'kysely';
 import type { AppConfig } from '../../config/app-config.js';
 import { PROVIDER_NAMES, type ProviderName } from '../../providers/provider-name.js';
+import { rankingSources } from '../latest-snapshot.js';
 
 export const UNKNOWN_SOURCE = `source must be one of the known providers: ${PROVIDER_NAMES.join(', ')}`;
 
@@ -37,6 +38,11 @@ export class PriceSources {
 
   of(source?: ProviderName): readonly ProviderName[] {
     return source === undefined ? this.order : [source];
+  }
+
+  /** The sources a ranking is read from, best first (latest-snapshot.ts: CoinGecko is always among them). */
+  rankings(): readonly ProviderName[] {
+    return rankingSources(this.order);
   }
 }
 

@@ -1,10 +1,13 @@
+import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { SqlRepository } from '../../database/sql-repository.js';
 import { upsertMany, type UpsertCounts, type WriteOptions } from '../../database/upsert.js';
 import { AssetRankingSchema } from '../entities/asset-ranking.entity.js';
 import { AssetSchema } from '../entities/asset.entity.js';
+import type { ProviderName } from '../../providers/provider-name.js';
 import { COINGECKO_SOURCE, inLatestSnapshot } from '../latest-snapshot.js';
+import { PriceSources } from '../prices/price-sources.js';
 
 /** An asset as a collector saw it upstream; `coingecko_id` is the natural key. */
 export interface AssetRow {
@@ -15,7 +18,7 @@ export interface AssetRow {
   isActive: boolean;
 }
 
-/** A coin's place in one day's CoinGecko snapshot; amounts are decimal text, as CoinGecko sent them. */
+/** A coin's place in one day's snapshot of a provider; amounts are decimal text, as the provider sent them. */
 export interface RankingRow {
   assetId: string;
   /** `YYYY-MM-DD`, UTC. */
@@ -26,6 +29,8 @@ export interface RankingRow {
   volume24hUsd: string | null;
   changePercent24h: string | null;
   dominance: string | null;
+  /** The provider ranked it; CoinGecko when absent. */
+  source?: ProviderName;
 }
 
 /** An asset a job works on, in the order the job must take them. */
@@ -43,6 +48,13 @@ export interface TrackedAsset extends AssetRef {
 /** The write side of `assets` and `asset_rankings`, and the asset lists the collectors work through. */
 @Injectable()
 export class AssetsWriteRepository extends SqlRepository {
+  constructor(
+    orm: MikroORM,
+    private readonly sources: PriceSources,
+  ) {
+    super(orm);
+  }
+
   /** Upserts on `coingecko_id` and returns every row's id by `coingecko_id` (changed or not). */
   async upsertAssets(
     rows: readonly AssetRow[],
@@ -65,10 +77,10 @@ export class AssetsWriteRepository extends SqlRepository {
 
   /** Rankings on `(asset_id, snapshot_date, source)`. */
   upsertRankings(rows: readonly RankingRow[], options: WriteOptions = {}): Promise<UpsertCounts> {
-    const ranking = ({ assetId, ...row }: RankingRow) => ({
+    const ranking = ({ assetId, source, ...row }: RankingRow) => ({
       ...row,
       asset: assetId,
-      source: COINGECKO_SOURCE,
+      source: source ?? COINGECKO_SOURCE,
     });
     return upsertMany(this.em(), AssetRankingSchema, rows.map(ranking), {
       ...options,
@@ -79,6 +91,18 @@ export class AssetsWriteRepository extends SqlRepository {
   }
 
   /**
+   * The assets mapped to these ids of `provider` (`asset_provider_ids`), by provider id: the only assets a
+   * provider other than CoinGecko can rank, since it cannot create one.
+   */
+  async assetIdsAt(provider: ProviderName, providerIds: readonly string[]): Promise<Map<string, string>> {
+    if (providerIds.length === 0) return new Map();
+    const { rows } = await sql<{ providerId: string; assetId: string }>`
+      select provider_id as "providerId", asset_id as "assetId" from asset_provider_ids
+       where provider = ${provider} and provider_id = any(${[...providerIds]}::text[])`.execute(this.db());
+    return new Map(rows.map((row) => [row.providerId, row.assetId]));
+  }
+
+  /**
    * The assets to price: the top `limit` of the latest ranking snapshot, plus every asset marked
    * `is_tracked` (a portfolio asset outside the top N), each once, best-ranked first.
    */
@@ -86,7 +110,7 @@ export class AssetsWriteRepository extends SqlRepository {
     const { rows } = await sql<TrackedAsset>`
       with top as (
         select r.asset_id, r.rank from asset_rankings r
-         where ${inLatestSnapshot('r')}
+         where ${inLatestSnapshot('r', this.sources.rankings())}
          order by r.rank, r.asset_id
          limit ${limit}
       )
@@ -106,7 +130,7 @@ export class AssetsWriteRepository extends SqlRepository {
     const { rows } = await sql<AssetRef>`
       select a.id, a.coingecko_id as "coingeckoId"
         from assets a
-        left join asset_rankings r on r.asset_id = a.id and ${inLatestSnapshot('r')}
+        left join asset_rankings r on r.asset_id = a.id and ${inLatestSnapshot('r', this.sources.rankings())}
        where a.is_active
        order by r.rank nulls last, a.coingecko_id
        ${limit === null ? sql`` : sql`limit ${limit}`}`.execute(this.db());
