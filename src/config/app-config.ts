@@ -41,8 +41,11 @@ export interface AppConfig {
   };
   /** `PRICE_PROVIDERS`: the order of preference for prices, rankings and reads (docs/providers.md). */
   providers: { order: ProviderName[] };
-  /** The price quality flags (docs/providers.md): `PRICE_SPIKE_FACTOR`, `PRICE_FREEZE_HOURS`. */
-  quality: { spikeFactor: number; freezeHours: number };
+  /**
+   * The price quality flags (docs/providers.md): `PRICE_SPIKE_FACTOR`, `PRICE_FREEZE_HOURS`,
+   * `PRICE_DIVERGENCE_PERCENT`.
+   */
+  quality: { spikeFactor: number; freezeHours: number; divergencePercent: number };
   coinpaprika: {
     plan: CoinPaprikaPlan;
     baseUrl: string;

@@ -4,7 +4,7 @@ import { isUnset, show } from './env-vars.js';
 
 /*
  * The settings of the price quality flags (docs/providers.md, "Quality flags"), kept beside env.schema.ts (which
- * merges them) so they read as one block. PRICE_DIVERGENCE_PERCENT belongs to the cross-check and is added with it.
+ * merges them) so they read as one block.
  */
 
 /** A decimal number above `above` (exclusive) and at most `max`: a factor of 2.5 or a freeze of 1.5 h is meaningful. */
@@ -32,10 +32,19 @@ export const qualityShape = {
   PRICE_SPIKE_FACTOR: decimal({ above: 1, max: 1_000_000, default: 10 }),
   // Longer than the 365-day backfill window would never be reached.
   PRICE_FREEZE_HOURS: decimal({ above: 0, max: 8760, default: 2 }),
+  // Two providers' prices of one coin differ by more than this percent (of the lower one): 0 would flag every
+  // rounding difference; 1000 (one price eleven times the other) stands for "practically never".
+  PRICE_DIVERGENCE_PERCENT: decimal({ above: 0, max: 1000, default: 3 }),
 };
 
 type QualityEnv = { [K in keyof typeof qualityShape]: z.output<(typeof qualityShape)[K]> };
 
 export function toQualityConfig(env: QualityEnv): Pick<AppConfig, 'quality'> {
-  return { quality: { spikeFactor: env.PRICE_SPIKE_FACTOR, freezeHours: env.PRICE_FREEZE_HOURS } };
+  return {
+    quality: {
+      spikeFactor: env.PRICE_SPIKE_FACTOR,
+      freezeHours: env.PRICE_FREEZE_HOURS,
+      divergencePercent: env.PRICE_DIVERGENCE_PERCENT,
+    },
+  };
 }
