@@ -6,7 +6,8 @@ import type { AppConfig } from '../config/app-config.js';
 import { SqlRepository } from '../database/sql-repository.js';
 import { toDate } from '../database/pg-values.js';
 import { currentRun, type RunScope } from '../jobs/run-context.js';
-import { anomalyCandidates, scanRanges, type AnomalySettings, type WrittenPrice } from './anomaly-scan.js';
+import { anomalyCandidates, scanRanges, type WrittenPrice } from './anomaly-scan.js';
+import { quoteDivergences, writeDivergences, type ComparedQuote } from './divergence-scan.js';
 import type { PriceFlagKind } from './price-flag.entity.js';
 
 /** A flag to record; `detail` says why (its shape per kind is in docs/providers.md). */
@@ -49,14 +50,15 @@ function toFlag(row: Row): NewPriceFlag {
 }
 
 /**
- * The write side of `price_flags`: `detectInWrite`, which every raw price write runs in its own transaction
- * (spikes and freezes).
+ * The write side of `price_flags`. Two ways in: `detectInWrite`, which every raw price write runs in its own
+ * transaction (spikes, freezes, and divergences from another source's row of the same slot), and
+ * `recordQuoteDivergences` for the cross-check job's comparisons with a second provider's live quotes.
  * Listeners (the metric, the `price_anomaly` alert) hear of flags only once they are committed and only of new ones.
  */
 @Injectable()
 export class PriceFlagsWriteRepository extends SqlRepository {
   private readonly logger = new Logger('PriceFlags');
-  private readonly settings: AnomalySettings;
+  private readonly settings: AppConfig['quality'];
   private readonly listeners = new Set<RecordedFlagsListener>();
 
   constructor(orm: MikroORM, config: ConfigService<AppConfig, true>) {
@@ -65,13 +67,40 @@ export class PriceFlagsWriteRepository extends SqlRepository {
   }
 
   /**
-   * Flags the spikes and freezes around `written` (the keys a raw write just stored), in that write's
-   * transaction `tx`. Returns the new flags; the caller announces them once the transaction has committed.
+   * Flags the spikes and freezes around `written` (the keys a raw write just stored) and the divergences
+   * between them and other sources' rows of the same slots, in that write's transaction `tx`. Returns the
+   * new flags; the caller announces them once the transaction has committed.
    */
   async detectInWrite(tx: Kysely<unknown>, written: readonly WrittenPrice[]): Promise<NewPriceFlag[]> {
     if (written.length === 0) return [];
-    const { rows } = await insertFlags(anomalyCandidates(scanRanges(written), this.settings)).execute(tx);
-    return rows.map(toFlag);
+    const anomalies = await insertFlags(anomalyCandidates(scanRanges(written), this.settings)).execute(tx);
+    const divergences = await insertFlags(writeDivergences(written, this.settings.divergencePercent)).execute(
+      tx,
+    );
+    return [...anomalies.rows, ...divergences.rows].map(toFlag);
+  }
+
+  /**
+   * Flags the stored rows whose price differs from the other provider's quote by more than
+   * PRICE_DIVERGENCE_PERCENT (flags already recorded are kept as they are), then announces the new ones once
+   * committed. `found` counts the diverging rows, recorded before or now.
+   */
+  async recordQuoteDivergences(
+    quotes: readonly ComparedQuote[],
+  ): Promise<{ found: number; recorded: NewPriceFlag[] }> {
+    if (quotes.length === 0) return { found: 0, recorded: [] };
+    const candidates = quoteDivergences(quotes, this.settings.divergencePercent);
+    const { found, rows } = await this.em().transactional(async (tx) => {
+      const db = tx.getKysely<unknown>();
+      const counted = await sql<{
+        found: number;
+      }>`select count(*)::int as found from (${candidates}) c`.execute(db);
+      const inserted = await insertFlags(candidates).execute(db);
+      return { found: counted.rows[0]?.found ?? 0, rows: inserted.rows };
+    });
+    const recorded = rows.map(toFlag);
+    this.announce(recorded);
+    return { found, recorded };
   }
 
   /** Tells the listeners about newly recorded flags (none: nothing happens). */
