@@ -8,6 +8,7 @@ import { PriceGapRepairModule } from './collectors/price-gap-repair/price-gap-re
 import { PriceHistoryBackfillModule } from './collectors/price-history-backfill/price-history-backfill.module.js';
 import { PricesModule } from './collectors/prices/prices.module.js';
 import { ProviderIdMappingModule } from './providers/mapping/provider-id-mapping/provider-id-mapping.module.js';
+import { PriceCrossCheckModule } from './prices-quality/price-cross-check/price-cross-check.module.js';
 import { TopCoinsModule } from './collectors/top-coins/top-coins.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import type { Environment } from './config/environment.js';
@@ -37,6 +38,7 @@ export const JOB_MODULES: readonly Type[] = [
   PriceStorageMaintenanceModule,
   PriceHistoryBackfillModule,
   ProviderIdMappingModule,
+  PriceCrossCheckModule,
 ];
 
 export interface AppModuleOptions {

@@ -133,6 +133,7 @@ describe('every route is authenticated', () => {
         'POST /api/v1/jobs/maintain-price-storage',
         'POST /api/v1/jobs/backfill-price-history',
         'POST /api/v1/jobs/map-provider-ids',
+        'POST /api/v1/jobs/cross-check-prices',
         'GET /api/v1/providers/mappings',
         'GET /api/v1/prices/coverage',
       ].sort(),

@@ -139,6 +139,7 @@ describe('the OpenAPI document', () => {
       maintainPriceStorage: 'POST /api/v1/jobs/maintain-price-storage',
       backfillPriceHistory: 'POST /api/v1/jobs/backfill-price-history',
       mapProviderIds: 'POST /api/v1/jobs/map-provider-ids',
+      crossCheckPrices: 'POST /api/v1/jobs/cross-check-prices',
       listProviderMappings: 'GET /api/v1/providers/mappings',
       listJobs: 'GET /api/v1/jobs',
       listRuns: 'GET /api/v1/jobs/runs',

@@ -25,6 +25,7 @@ const BY_HAND: Record<string, number> = {
   // every 10 min (12:10–23:50 today, then 16 days) × 2 calls × limit 20, until its first run reports its real count
   price_history_backfill: (71 + 16 * 144) * 40,
   provider_id_mapping: 0, // its one call goes to CoinPaprika, not CoinGecko
+  price_cross_check: 0, // its one call goes to the second provider, CoinPaprika
 };
 const COLLECTORS = [
   'top_coins_collection',
