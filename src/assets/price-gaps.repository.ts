@@ -1,19 +1,22 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
+import type { ProviderName } from '../providers/provider-name.js';
 import { PriceFlagsWriteRepository } from '../prices-quality/price-flags.write-repository.js';
 import { PricePartitions } from './storage/price-partitions.repository.js';
 import { refreshRollups } from './storage/price-rollups.js';
 
-const SOURCE = 'coingecko';
+const SOURCE: ProviderName = 'coingecko';
 
 /** A price hole: an expected slot without an `asset_prices` row. */
 export interface PriceHole {
   assetId: string;
   slot: Date;
+  /** The other providers that have a row at the slot (a fallback row): CoinGecko's row is still missing. */
+  otherSources?: string[];
 }
 
-/** A price rebuilt from CoinGecko's market chart; amounts are decimal text, as CoinGecko sent them. */
+/** A price rebuilt from a provider's history (CoinGecko's market chart); amounts are decimal text, as sent. */
 export interface RepairedPrice {
   assetId: string;
   timestamp: Date;
@@ -48,8 +51,11 @@ export class PriceGapsRepository {
   /** The holes of these assets among `slots`, by asset then slot. */
   async holes(assetIds: readonly string[], slots: readonly Date[]): Promise<PriceHole[]> {
     if (assetIds.length === 0 || slots.length === 0) return [];
-    const { rows } = await sql<{ asset_id: string; slot_ms: string }>`
-      select c.id as asset_id, (extract(epoch from s.slot) * 1000)::bigint::text as slot_ms
+    const { rows } = await sql<{ asset_id: string; slot_ms: string; other_sources: string[] }>`
+      select c.id as asset_id, (extract(epoch from s.slot) * 1000)::bigint::text as slot_ms,
+             array(select o.source from asset_prices o
+                    where o.asset_id = c.id and o.timestamp = s.slot and o.source <> ${SOURCE}
+                    order by o.source) as other_sources
         from unnest(${sql.val([...assetIds])}::uuid[]) as c(id)
         cross join lateral (
           select p.timestamp as first_at from asset_prices p
@@ -62,7 +68,11 @@ export class PriceGapsRepository {
          select 1 from asset_prices p where p.asset_id = c.id and p.timestamp = s.slot and p.source = ${SOURCE}
        )
        order by c.id, s.slot`.execute(this.db());
-    return rows.map((row) => ({ assetId: row.asset_id, slot: new Date(Number(row.slot_ms)) }));
+    return rows.map((row) => ({
+      assetId: row.asset_id,
+      slot: new Date(Number(row.slot_ms)),
+      otherSources: row.other_sources,
+    }));
   }
 
   /** Slots (minute-floored) of `jobKey` runs still queued or running, scheduled at or after `since`. */
@@ -97,11 +107,12 @@ export class PriceGapsRepository {
   /**
    * Inserts the rows that have no row at their natural key yet and returns how many it inserted. The
    * 24 h change is computed in `numeric` from the two prices' decimal text (no float on the way).
-   * `backfilled` marks rows of the history backfill (`asset_prices.backfilled`, docs/decisions.md).
+   * `backfilled` marks rows of the history backfill (`asset_prices.backfilled`, docs/decisions.md); `source`
+   * is the provider the values came from (CoinGecko unless a fallback provider filled them).
    */
   async insertMissing(
     rows: readonly RepairedPrice[],
-    options: { signal?: AbortSignal; backfilled?: boolean } = {},
+    options: { signal?: AbortSignal; backfilled?: boolean; source?: ProviderName } = {},
   ): Promise<number> {
     let inserted = 0;
     await this.partitions.ensureFor(rows.map((row) => row.timestamp));
@@ -110,7 +121,10 @@ export class PriceGapsRepository {
       const batch = rows.slice(start, start + BATCH);
       const { written, flags } = await this.orm.em.fork().transactional(async (tx) => {
         const db = tx.getKysely<unknown>();
-        const written = await insertBatch(db, batch, options.backfilled ?? false);
+        const written = await insertBatch(db, batch, {
+          backfilled: options.backfilled ?? false,
+          source: options.source ?? SOURCE,
+        });
         await refreshRollups(db, written);
         // As in PricesWriteRepository: the points a repair or a backfill inserts are judged with their neighbours.
         return { written, flags: await this.flags.detectInWrite(db, written) };
@@ -123,12 +137,16 @@ export class PriceGapsRepository {
 }
 
 /** Inserts the rows that have no row at their natural key yet; returns the keys it inserted (the rollups' buckets). */
-async function insertBatch(db: Kysely<unknown>, batch: readonly RepairedPrice[], backfilled: boolean) {
+async function insertBatch(
+  db: Kysely<unknown>,
+  batch: readonly RepairedPrice[],
+  { backfilled, source }: { backfilled: boolean; source: ProviderName },
+) {
   const column = (pick: (row: RepairedPrice) => string | null) => sql.val(batch.map(pick));
   const { rows } = await sql<{ asset_id: string; timestamp: Date }>`
     insert into asset_prices
       (asset_id, timestamp, source, price_usd, market_cap_usd, volume_24h_usd, change_percent_24h, backfilled)
-    select r.asset_id, r.timestamp, ${SOURCE}, r.price, r.market_cap, r.volume,
+    select r.asset_id, r.timestamp, ${source}, r.price, r.market_cap, r.volume,
            case when r.price_before is null or r.price_before = 0 then null
                 else trim_scale(round((r.price - r.price_before) / r.price_before * 100, 8)) end,
            ${backfilled}
@@ -142,5 +160,5 @@ async function insertBatch(db: Kysely<unknown>, batch: readonly RepairedPrice[],
       ) as r(asset_id, timestamp, price, market_cap, volume, price_before)
     on conflict (asset_id, timestamp, source) do nothing
     returning asset_id, timestamp`.execute(db);
-  return rows.map((row) => ({ assetId: row.asset_id, timestamp: new Date(row.timestamp), source: SOURCE }));
+  return rows.map((row) => ({ assetId: row.asset_id, timestamp: new Date(row.timestamp), source }));
 }

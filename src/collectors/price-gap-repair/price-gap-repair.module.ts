@@ -1,12 +1,13 @@
 import { AssetsModule } from '../../assets/assets.module.js';
 import { CoinGeckoModule } from '../../coingecko/coingecko.module.js';
 import { JobModule } from '../../jobs/framework/job-module.js';
+import { ProvidersModule } from '../../providers/providers.module.js';
 import { PriceGapAttemptsRepository } from './price-gap-attempts.repository.js';
 import { PRICE_GAP_REPAIR_JOB } from './price-gap-repair.job.js';
 import { PriceGapRepairer } from './price-gap-repairer.service.js';
 
 @JobModule(PRICE_GAP_REPAIR_JOB, {
-  imports: [CoinGeckoModule, AssetsModule],
+  imports: [CoinGeckoModule, AssetsModule, ProvidersModule],
   providers: [PriceGapRepairer, PriceGapAttemptsRepository],
 })
 export class PriceGapRepairModule {}

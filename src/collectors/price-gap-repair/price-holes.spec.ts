@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DAY_MS,
+  fallbackRange,
   expectedSlots,
   fillHoles,
   matchTolerance,
@@ -249,5 +250,34 @@ describe('fillHoles', () => {
       filled: [],
       unfilled: [hole('2026-06-02T11:15:00Z')],
     });
+  });
+});
+
+describe('fallbackRange', () => {
+  const now = at('2026-06-02T12:07:00Z');
+  const free = { history: { daily: 365, hourly: 1, fiveMinute: 0 } };
+  const starter = { history: { daily: 5 * 365, hourly: 30, fiveMinute: 7 } };
+
+  it('asks the planned range of recent holes hourly on the free plan, from half an hour before the first hole', () => {
+    const [range] = planRanges([at('2026-06-02T09:00:00Z'), at('2026-06-02T09:15:00Z')], now);
+    expect(fallbackRange(range, free, now)).toEqual({
+      from: at('2026-06-02T08:30:00Z'),
+      to: now,
+      holes: range.holes,
+      expectedSpacingMs: 60 * MIN,
+    });
+    expect(fallbackRange(range, starter, now)?.expectedSpacingMs).toBe(5 * MIN);
+  });
+
+  it('never a range the plan serves only daily: a hole older than a day is not asked on the free plan', () => {
+    const [range] = planRanges([at('2026-05-31T20:00:00Z')], now);
+    expect(fallbackRange(range, free, now)).toBeUndefined();
+    expect(fallbackRange(range, starter, now)).toMatchObject({ expectedSpacingMs: 5 * MIN });
+  });
+
+  it('asks nothing without holes', () => {
+    expect(
+      fallbackRange({ from: now, to: now, holes: [], expectedSpacingMs: 5 * MIN }, free, now),
+    ).toBeUndefined();
   });
 });

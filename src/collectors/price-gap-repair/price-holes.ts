@@ -1,4 +1,6 @@
 import { CronTime } from 'cron';
+import { granularityFor, INTERVALS } from '../../providers/coinpaprika/coinpaprika.capabilities.js';
+import type { ProviderCapabilities } from '../../providers/market-data-provider.js';
 import { floorToMinute } from '../slot-dates.js';
 
 /*
@@ -178,4 +180,41 @@ export function fillHoles(range: ChartRange, chart: ChartSeries): { filled: Fill
     });
   }
   return { filled, unfilled };
+}
+
+/** A fallback provider's history call for one range's holes, at a granularity fine enough to stand for a slot. */
+export interface FallbackRange {
+  from: Date;
+  to: Date;
+  holes: Date[];
+  /** The spacing of the points the plan serves for it (5 minutes or an hour). */
+  expectedSpacingMs: number;
+}
+
+/**
+ * The range to ask a fallback provider (CoinPaprika) for the holes of `range`, within its plan: the same range
+ * when the plan serves it 5-minutely or hourly, else the holes alone with half an hour each side (the 24 h
+ * change stays unknown then), else none. A daily point never fills a 15-minute slot, so a range the plan
+ * serves only daily is not asked; one beyond every reach of the plan cannot be (granularityFor).
+ */
+export function fallbackRange(
+  range: ChartRange,
+  capabilities: ProviderCapabilities,
+  now: Date,
+): FallbackRange | undefined {
+  const first = range.holes[0];
+  const last = range.holes.at(-1);
+  if (!first || !last) return undefined;
+  const margin = HOUR_MS / 2;
+  const wide = { from: new Date(Math.min(range.from.getTime(), first.getTime() - margin)), to: range.to };
+  const tight = {
+    from: new Date(first.getTime() - margin),
+    to: new Date(Math.min(last.getTime() + margin, now.getTime())),
+  };
+  for (const candidate of [wide, tight]) {
+    const granularity = granularityFor(capabilities, candidate, now);
+    if (granularity === 'fiveMinute' || granularity === 'hourly')
+      return { ...candidate, holes: range.holes, expectedSpacingMs: INTERVALS[granularity].stepMs };
+  }
+  return undefined;
 }
