@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { backfillBench } from './backfill.bench.js';
 import { contractsJobBench } from './contracts-job.bench.js';
+import { flagsBench } from './flags.bench.js';
 import { gapRepairBench } from './gap-repair.bench.js';
 import { historyBench } from './history.bench.js';
 import { limiterBench } from './limiter.bench.js';
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   'gap-repair': gapRepairBench,
   backfill: backfillBench,
   series: seriesBench,
+  flags: flagsBench,
 };
 
 // Options (`--runs=N`, `--size=tiny`) are read by the benchmarks themselves.

@@ -12,6 +12,7 @@ const BENCHES = [
   'gap-repair',
   'series',
   'backfill',
+  'flags',
 ];
 
 /*
