@@ -22,6 +22,7 @@ import { JobRunsRetentionModule } from './maintenance/job-runs-retention/job-run
 import { PriceStorageMaintenanceModule } from './maintenance/price-storage-maintenance/price-storage-maintenance.module.js';
 import { MetricsModule } from './observability/metrics/metrics.module.js';
 import { AlertingModule } from './observability/alerting/alerting.module.js';
+import { PriceQualityModule } from './prices-quality/price-quality.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { ProvidersUsageModule } from './providers/usage/providers-usage.module.js';
 
@@ -63,6 +64,7 @@ export class AppModule {
         JobsModule,
         AuthModule,
         AssetsModule,
+        PriceQualityModule,
         HealthModule,
         MetricsModule,
         CoinGeckoUsageApiModule,

@@ -4,7 +4,7 @@
  * Instants as the API writes them (ISO 8601, UTC, milliseconds), formatted by PostgreSQL: raw queries get
  * timestamps as PostgreSQL text (`2026-11-28 09:45:00+00`), and the session time zone must not matter.
  */
-const isoUtc = (column: string): string =>
+export const isoUtc = (column: string): string =>
   `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** The same with microseconds: a keyset cursor must hold the exact value it continues after. */

@@ -20,7 +20,8 @@ const TAGS: Readonly<Record<string, string>> = {
   jobs: 'Trigger the collection jobs, read their definitions and their run history, cancel a run.',
   alerts:
     'Alerts raised about failing, recovered and overdue jobs, with the state of their webhook delivery.',
-  assets: 'Read the collected data: assets, price history, ranking snapshots, contract addresses.',
+  assets:
+    'Read the collected data: assets, price history and its quality flags, ranking snapshots, contract addresses.',
   coingecko: 'The CoinGecko calls made this month against the call budget.',
   providers:
     'The market-data providers: calls against each one’s budget, and the assets’ ids at each provider.',

@@ -136,6 +136,7 @@ describe('every route is authenticated', () => {
         'POST /api/v1/jobs/cross-check-prices',
         'GET /api/v1/providers/mappings',
         'GET /api/v1/prices/coverage',
+        'GET /api/v1/prices/flags',
       ].sort(),
     );
     for (const route of protectedRoutes()) {

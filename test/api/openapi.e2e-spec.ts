@@ -152,6 +152,7 @@ describe('the OpenAPI document', () => {
       getAssetPriceSeries: 'GET /api/v1/assets/{id}/prices/series',
       getPricesAt: 'GET /api/v1/prices/at',
       getPriceCoverage: 'GET /api/v1/prices/coverage',
+      listPriceFlags: 'GET /api/v1/prices/flags',
       listRankings: 'GET /api/v1/rankings',
       listContracts: 'GET /api/v1/contracts',
       listAlerts: 'GET /api/v1/alerts',
