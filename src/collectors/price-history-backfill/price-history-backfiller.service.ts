@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PriceGapsRepository } from '../../assets/price-gaps.repository.js';
 import { PriceGapsService } from '../../assets/price-gaps.service.js';
@@ -10,7 +10,13 @@ import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
 import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
+import { CoinPaprikaError } from '../../providers/coinpaprika/coinpaprika.errors.js';
+import type { MarketDataProvider } from '../../providers/market-data-provider.js';
+import { MarketDataProviders } from '../../providers/market-data-providers.service.js';
+import { HistoryRangeUnavailableError } from '../../providers/provider-errors.js';
+import { PROVIDER_LABELS, type ProviderName } from '../../providers/provider-name.js';
 import { BackfillBudget } from './backfill-budget.js';
+import { dailyHistorySource } from './history-sources.js';
 import { historyRanges, historyRows, SPACING_MS, type HistoryRanges } from './history-points.js';
 import { PRICE_HISTORY_BACKFILL_JOB, PUBLIC_PLAN_HISTORY_DAYS } from './price-history-backfill.job.js';
 import {
@@ -32,6 +38,9 @@ interface BackfillCounts {
   assets_failed: number;
   waited_for_schedule_ms: number;
   deferred_for_schedule: number;
+  /** With the daily range on another provider: its calls and the points it gave (CoinGecko's are `calls`). */
+  calls_by_source?: Partial<Record<ProviderName, number>>;
+  prices_by_source?: Partial<Record<ProviderName, number>>;
 }
 
 /**
@@ -72,11 +81,16 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     @Inject(JOB_CLOCK) private readonly clock: Clock,
     private readonly yields: ScheduleYield,
     @Inject(SCHEDULE_YIELD_WAIT) private readonly wait: YieldWait,
+    @Optional() private readonly providers?: MarketDataProviders,
   ) {
     super();
   }
 
-  /** Refuses to start with a history setting the plan cannot serve (every call would be refused). */
+  /**
+   * Refuses to start with a history setting no configured plan can serve (every call would be refused). The daily
+   * range may go to the next provider of PRICE_PROVIDERS whose plan serves it (history-sources.ts); the hourly
+   * range is CoinGecko's on every plan.
+   */
   onModuleInit(): void {
     const plan = this.config.get('coingecko', { infer: true }).plan;
     if (plan === 'pro') return;
@@ -85,12 +99,30 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     for (const name of ['PRICE_HISTORY_BACKFILL_DAYS', 'PRICE_HISTORY_BACKFILL_HOURLY_DAYS']) {
       const days = settings[name];
       if (typeof days === 'number' && days > PUBLIC_PLAN_HISTORY_DAYS) {
+        if (name === 'PRICE_HISTORY_BACKFILL_DAYS' && this.dailySource(days) !== null) continue;
+        const second = this.providers?.names().includes('coinpaprika')
+          ? `; CoinPaprika's "${this.config.get('coinpaprika', { infer: true }).plan}" plan does not reach that far either`
+          : '';
         throw new Error(
           `${name}=${days}: the "${plan}" CoinGecko plan serves only the last ${PUBLIC_PLAN_HISTORY_DAYS} days of history; ` +
-            `set it to ${PUBLIC_PLAN_HISTORY_DAYS} or less, or use the pro plan`,
+            `set it to ${PUBLIC_PLAN_HISTORY_DAYS} or less, or use the pro plan${second}`,
         );
       }
     }
+  }
+
+  /** The provider of the daily range when CoinGecko's plan cannot serve `days` (null: CoinGecko's, or nobody's). */
+  private dailySource(days: number): ProviderName | null {
+    if (!this.providers) return null;
+    const source = dailyHistorySource(
+      {
+        coingecko: this.config.get('coingecko', { infer: true }),
+        coinpaprika: this.config.get('coinpaprika', { infer: true }),
+        providers: { order: this.providers.names() },
+      },
+      days,
+    );
+    return source === 'coingecko' ? null : source;
   }
 
   @JobHandler(PRICE_HISTORY_BACKFILL_JOB)
@@ -105,6 +137,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     };
     // Which ranges exist depends on the settings only; each call's bounds are taken when it is made.
     const ranges = historyRanges(now, history);
+    const second = this.dailySource(history.days);
+    const dailyProvider = second === null ? undefined : this.providers?.get(second);
     const custom: BackfillCounts = Object.assign(metrics.custom, {
       assets_checked: 0,
       assets_backfilled: 0,
@@ -116,13 +150,18 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       waited_for_schedule_ms: 0,
       deferred_for_schedule: 0,
     });
+    if (dailyProvider) {
+      custom.calls_by_source = { [dailyProvider.name]: 0 };
+      custom.prices_by_source = { [dailyProvider.name]: 0 };
+    }
 
     const assets = await this.coverage.candidates(this.gaps.pricedLimit, maxTries, limit);
     const headroom = await this.budget.headroom(now);
     ctx.progress(0, assets.length);
     for (const [index, asset] of assets.entries()) {
       ctx.signal.throwIfAborted();
-      const needed = callsNeeded(asset, ranges);
+      // The budget is CoinGecko's: a daily range on another provider costs it nothing.
+      const needed = callsNeeded(asset, ranges, dailyProvider !== undefined);
       if (headroom !== null && headroom - custom.calls < needed) {
         custom.deferred_for_budget = 1;
         logger.warn(
@@ -135,7 +174,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       custom.assets_checked++;
       let backfilled: boolean;
       try {
-        backfilled = await this.backfillAsset(asset, ranges, { ctx, custom, now, history });
+        backfilled = await this.backfillAsset(asset, ranges, { ctx, custom, now, history, dailyProvider });
       } catch (error) {
         if (!(error instanceof DeferredForSchedule)) throw error;
         custom.deferred_for_schedule = 1;
@@ -169,7 +208,13 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
   private async backfillAsset(
     asset: BackfillCandidate,
     ranges: HistoryRanges,
-    run: { ctx: Context; custom: BackfillCounts; now: Date; history: { days: number; hourlyDays: number } },
+    run: {
+      ctx: Context;
+      custom: BackfillCounts;
+      now: Date;
+      history: { days: number; hourlyDays: number };
+      dailyProvider?: MarketDataProvider;
+    },
   ): Promise<boolean> {
     const plan: [Granularity, boolean, { from: Date; to: Date } | null][] = [
       ['hourly', asset.hourlyDone, ranges.hourly],
@@ -177,6 +222,10 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     ];
     for (const [granularity, done, range] of plan) {
       if (done) continue;
+      if (granularity === 'daily' && run.dailyProvider && range !== null) {
+        if (!(await this.backfillFrom(run.dailyProvider, asset, range, run))) return false;
+        continue;
+      }
       if (range === null) {
         // No daily range to ask (DAYS within the hourly window): nothing is missing there.
         await this.coverage.rangeDone(asset.id, granularity, { from: null, to: null, inserted: 0 }, run.now);
@@ -209,7 +258,79 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       const inserted = await this.prices.insertMissing(rows, { signal: run.ctx.signal, backfilled: true });
       run.custom.points_inserted += inserted;
       await this.coverage.rangeDone(asset.id, granularity, { from: first, to: last, inserted }, run.now);
+      // The daily range is another provider's: CoinGecko's row is complete with its hourly range.
+      if (run.dailyProvider && granularity === 'hourly') {
+        await this.coverage.rangeDone(asset.id, 'daily', { from: null, to: null, inserted: 0 }, run.now);
+      }
     }
+    return true;
+  }
+
+  /**
+   * The daily range from the provider whose plan serves it (CoinGecko's does not), recorded in that provider's own
+   * coverage row, rows with its source. An asset it has no id for waits for the mapping job without a try; a
+   * refusal of this asset's request (unknown coin, plan, bad answer) counts a try; its outage fails the run.
+   */
+  private async backfillFrom(
+    provider: MarketDataProvider,
+    asset: BackfillCandidate,
+    range: { from: Date; to: Date },
+    run: { ctx: Context; custom: BackfillCounts; now: Date; history: { days: number; hourlyDays: number } },
+  ): Promise<boolean> {
+    const providerId = asset.dailyProviderId;
+    if (!providerId) return true;
+    const asked = historyRanges(this.clock.now(), run.history).daily ?? range;
+    const calls = (run.custom.calls_by_source ??= {});
+    let points;
+    try {
+      calls[provider.name] = (calls[provider.name] ?? 0) + 1;
+      points = await provider.historyRange(providerId, asked, { signal: run.ctx.signal });
+    } catch (error) {
+      run.ctx.signal.throwIfAborted();
+      const assetLevel =
+        error instanceof HistoryRangeUnavailableError ||
+        (error instanceof CoinPaprikaError &&
+          (error.kind === 'client_error' || error.kind === 'invalid_response'));
+      // Refused before it was sent (beyond the plan, the budget): not a call.
+      if (!(error instanceof CoinPaprikaError)) calls[provider.name] = (calls[provider.name] ?? 1) - 1;
+      if (!assetLevel) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      const tries = await this.coverage.failed(asset.id, message, run.now, provider.name);
+      run.ctx.logger.warn(
+        { asset: asset.coingeckoId, provider: provider.name, granularity: 'daily', tries, error: message },
+        `Price history of ${asset.coingeckoId} (daily, ${PROVIDER_LABELS[provider.name]}) failed, try ${tries}: ${message}`,
+      );
+      return false;
+    }
+    const chart = {
+      prices: points.map((point) => ({ at: point.at.getTime(), value: point.priceUsd })),
+      marketCaps: points.map((point) => ({ at: point.at.getTime(), value: point.marketCapUsd })),
+      totalVolumes: points.map((point) => ({ at: point.at.getTime(), value: point.volume24hUsd })),
+    };
+    const { rows, first, last } = historyRows(asset.id, chart, asked, SPACING_MS.daily);
+    const inserted = await this.prices.insertMissing(rows, {
+      signal: run.ctx.signal,
+      backfilled: true,
+      source: provider.name,
+    });
+    run.custom.points_inserted += inserted;
+    const bySource = (run.custom.prices_by_source ??= {});
+    bySource[provider.name] = (bySource[provider.name] ?? 0) + inserted;
+    // Its row holds the daily range only: the hourly one is CoinGecko's.
+    await this.coverage.rangeDone(
+      asset.id,
+      'hourly',
+      { from: null, to: null, inserted: 0 },
+      run.now,
+      provider.name,
+    );
+    await this.coverage.rangeDone(
+      asset.id,
+      'daily',
+      { from: first, to: last, inserted },
+      run.now,
+      provider.name,
+    );
     return true;
   }
 
@@ -253,8 +374,9 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
   }
 }
 
-function callsNeeded(asset: BackfillCandidate, ranges: HistoryRanges): number {
-  return (asset.hourlyDone ? 0 : 1) + (asset.dailyDone || ranges.daily === null ? 0 : 1);
+/** CoinGecko calls the asset still needs (its budget is what is checked). */
+function callsNeeded(asset: BackfillCandidate, ranges: HistoryRanges, dailyElsewhere: boolean): number {
+  return (asset.hourlyDone ? 0 : 1) + (asset.dailyDone || ranges.daily === null || dailyElsewhere ? 0 : 1);
 }
 
 /** A refusal that concerns this asset's request only (unknown coin, range past the plan's limit, bad answer). */

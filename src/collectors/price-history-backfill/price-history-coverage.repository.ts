@@ -5,6 +5,8 @@ import { sql, type RawBuilder } from 'kysely';
 import { COINGECKO_SOURCE, inLatestSnapshot } from '../../assets/latest-snapshot.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { SqlRepository } from '../../database/sql-repository.js';
+import type { ProviderName } from '../../providers/provider-name.js';
+import { dailyHistorySource } from './history-sources.js';
 import { PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
 
 export type Granularity = 'daily' | 'hourly';
@@ -13,6 +15,8 @@ export type Granularity = 'daily' | 'hourly';
 export interface BackfillCandidate {
   id: string;
   coingeckoId: string;
+  /** The asset's id at the provider of the daily range when that is not CoinGecko (null until mapped). */
+  dailyProviderId?: string | null;
   dailyDone: boolean;
   hourlyDone: boolean;
   tries: number;
@@ -56,28 +60,61 @@ const iso = (value: Date | null): string | null => (value === null ? null : new 
 export class PriceHistoryCoverageRepository extends SqlRepository {
   /** PRICE_HISTORY_BACKFILL_MAX_TRIES: an asset that failed this many runs is set aside. */
   readonly maxTries: number;
+  /** The provider of the daily range when CoinGecko's plan cannot serve it (history-sources.ts); else null. */
+  readonly dailySource: ProviderName | null;
 
   constructor(orm: MikroORM, config: ConfigService<AppConfig, true>) {
     super(orm);
     const settings = config.get('jobs', { infer: true }).byKey[PRICE_HISTORY_BACKFILL_JOB.key]?.settings;
     const maxTries = settings?.PRICE_HISTORY_BACKFILL_MAX_TRIES;
     this.maxTries = typeof maxTries === 'number' ? maxTries : 3;
+    const days = settings?.PRICE_HISTORY_BACKFILL_DAYS;
+    const source = dailyHistorySource(
+      {
+        coingecko: config.get('coingecko', { infer: true }),
+        coinpaprika: config.get('coinpaprika', { infer: true }),
+        providers: config.get('providers', { infer: true }),
+      },
+      typeof days === 'number' ? days : 365,
+    );
+    this.dailySource = source === 'coingecko' ? null : source;
   }
 
-  /** The priced assets (top `pricedLimit` of the latest ranking, plus tracked ones) with their coverage row. */
+  /**
+   * The priced assets (top `pricedLimit` of the latest ranking, plus tracked ones) with their coverage. With the
+   * daily range on another provider, an asset's coverage is its two rows together: the hourly range in CoinGecko's,
+   * the daily range in that provider's; complete when both are, set aside when either is.
+   */
   private priced(pricedLimit: number): RawBuilder<unknown> {
-    return sql`
+    const top = sql`
       with top as (
         select r.asset_id, r.rank from asset_rankings r
          where ${inLatestSnapshot('r')}
          order by r.rank, r.asset_id
          limit ${pricedLimit}
-      )
+      )`;
+    const second = this.dailySource;
+    if (second === null) {
+      return sql`${top}
       select a.id, a.coingecko_id, a.is_tracked, t.rank, c.daily_done, c.hourly_done, c.tries,
-             c.completed_at, c.last_error, c.last_tried_at
+             c.completed_at, c.last_error, c.last_tried_at, null::text as daily_provider_id
         from assets a
         left join top t on t.asset_id = a.id
         left join price_history_coverage c on c.asset_id = a.id and c.source = ${COINGECKO_SOURCE}
+       where t.asset_id is not null or a.is_tracked`;
+    }
+    return sql`${top}
+      select a.id, a.coingecko_id, a.is_tracked, t.rank, d.daily_done, c.hourly_done,
+             greatest(c.tries, d.tries) as tries,
+             case when c.hourly_done and d.daily_done then greatest(c.last_tried_at, d.last_tried_at) end as completed_at,
+             case when coalesce(d.tries, 0) >= coalesce(c.tries, 0) and d.last_error is not null then d.last_error
+                  else coalesce(c.last_error, d.last_error) end as last_error,
+             greatest(c.last_tried_at, d.last_tried_at) as last_tried_at, m.provider_id as daily_provider_id
+        from assets a
+        left join top t on t.asset_id = a.id
+        left join price_history_coverage c on c.asset_id = a.id and c.source = ${COINGECKO_SOURCE}
+        left join price_history_coverage d on d.asset_id = a.id and d.source = ${second}
+        left join asset_provider_ids m on m.asset_id = a.id and m.provider = ${second}
        where t.asset_id is not null or a.is_tracked`;
   }
 
@@ -85,9 +122,12 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
   async candidates(pricedLimit: number, maxTries: number, limit: number): Promise<BackfillCandidate[]> {
     const { rows } = await sql<BackfillCandidate>`
       select p.id, p.coingecko_id as "coingeckoId", coalesce(p.daily_done, false) as "dailyDone",
-             coalesce(p.hourly_done, false) as "hourlyDone", coalesce(p.tries, 0) as tries
+             coalesce(p.hourly_done, false) as "hourlyDone", coalesce(p.tries, 0) as tries,
+             p.daily_provider_id as "dailyProviderId"
         from (${this.priced(pricedLimit)}) p
        where p.completed_at is null and coalesce(p.tries, 0) < ${maxTries}
+         -- Waiting for a mapping only (its CoinGecko part done): nothing to ask yet, so it takes no place in the run.
+         and not (${this.dailySource !== null} and coalesce(p.hourly_done, false) and p.daily_provider_id is null)
        order by p.is_tracked desc, p.rank nulls last, p.coingecko_id
        limit ${limit}`.execute(this.db());
     return rows;
@@ -99,6 +139,7 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
     granularity: Granularity,
     points: { from: Date | null; to: Date | null; inserted: number },
     now: Date,
+    source: ProviderName = COINGECKO_SOURCE,
   ): Promise<void> {
     const from = sql.ref(`${granularity}_from`);
     const to = sql.ref(`${granularity}_to`);
@@ -108,7 +149,7 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
     const toText = points.to?.toISOString() ?? null;
     await sql`
       insert into price_history_coverage as c (asset_id, source, ${from}, ${to}, ${done}, points_inserted, last_tried_at)
-      values (${assetId}::uuid, ${COINGECKO_SOURCE}, ${fromText}::timestamptz, ${toText}::timestamptz, true,
+      values (${assetId}::uuid, ${source}, ${fromText}::timestamptz, ${toText}::timestamptz, true,
               ${points.inserted}, ${now.toISOString()}::timestamptz)
       on conflict (asset_id, source) do update set
         ${from} = excluded.${from}, ${to} = excluded.${to}, ${done} = true,
@@ -119,10 +160,15 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
   }
 
   /** A range that failed: one more try, the error kept for operators. */
-  async failed(assetId: string, error: string, now: Date): Promise<number> {
+  async failed(
+    assetId: string,
+    error: string,
+    now: Date,
+    source: ProviderName = COINGECKO_SOURCE,
+  ): Promise<number> {
     const { rows } = await sql<{ tries: number }>`
       insert into price_history_coverage as c (asset_id, source, tries, last_error, last_tried_at)
-      values (${assetId}::uuid, ${COINGECKO_SOURCE}, 1, ${error}, ${now.toISOString()}::timestamptz)
+      values (${assetId}::uuid, ${source}, 1, ${error}, ${now.toISOString()}::timestamptz)
       on conflict (asset_id, source) do update set
         tries = c.tries + 1, last_error = excluded.last_error, last_tried_at = excluded.last_tried_at
       returning tries`.execute(this.db());

@@ -1,0 +1,185 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { Logger } from 'nestjs-pino';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../../src/app.module.js';
+import { configureHttp, createApp, installFallbacks } from '../../src/bootstrap.js';
+import type { Environment } from '../../src/config/environment.js';
+import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
+import type { JobResult } from '../../src/jobs/job-result.js';
+import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
+import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
+import { startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
+import { QUIET_ENV } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { DUPLICATE_QUERIES } from './harness.js';
+
+/*
+ * The history backfill with a daily range CoinGecko's public plan cannot serve (730 days; it serves 365): the hourly
+ * range still comes from CoinGecko, the daily one from CoinPaprika's starter plan (five years of daily points), each
+ * recorded in its own coverage row. One clock for the jobs, CoinPaprika's plan reach and both fakes.
+ */
+const TOKEN = 'history-fallback-test-token-0123456789';
+const NOW = new Date('2026-06-02T12:07:00Z');
+const DAY_MS = 86_400_000;
+const KEY = 'paprika-starter-key-0123456789';
+const CHART = '/coins/{id}/market_chart/range';
+const HISTORICAL = '/tickers/{id}/historical';
+
+describe('price history backfill: the daily range from the next provider', () => {
+  let db: TestDatabase;
+  let gecko: CoinGeckoFake;
+  let paprika: CoinPaprikaFake;
+  let app: NestExpressApplication;
+  const clock: Clock = { now: () => NOW };
+
+  const env = (): Environment => ({
+    ...QUIET_ENV,
+    DATABASE_URL: db.url,
+    API_TOKENS: TOKEN,
+    COINGECKO_BASE_URL: gecko.url,
+    COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
+    COINGECKO_MAX_RETRIES: '1',
+    COINGECKO_RETRY_BASE_MS: '1',
+    COINGECKO_RETRY_MAX_MS: '5',
+    PRICE_PROVIDERS: 'coingecko,coinpaprika',
+    COINPAPRIKA_BASE_URL: paprika.url,
+    COINPAPRIKA_API_PLAN: 'starter',
+    COINPAPRIKA_API_KEY: KEY,
+    COINPAPRIKA_RATE_LIMIT_PER_MINUTE: '100000',
+    PRICE_COLLECTION_LIMIT: '2',
+    PRICE_HISTORY_BACKFILL_ENABLED: 'true',
+    PRICE_HISTORY_BACKFILL_DAYS: '730',
+    PRICE_HISTORY_BACKFILL_HOURLY_DAYS: '2',
+  });
+
+  async function run(job: string, limit: number): Promise<JobResult> {
+    const outcome = await app.get(JobRunnerService).run({ job, trigger: 'manual', params: { limit } });
+    if (outcome.kind !== 'started') throw new Error(`${job} did not start: ${outcome.kind}`);
+    return outcome.completion;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gecko = await CoinGeckoFake.start({ coins: 3, now: clock.now });
+    paprika = await startCoinPaprikaFake({ coingecko: gecko, now: clock.now, plan: 'starter', apiKey: KEY });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(env())] })
+      .overrideProvider(JOB_CLOCK)
+      .useValue(clock)
+      .compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
+    app.useLogger(app.get(Logger));
+    configureHttp(app);
+    await app.init();
+    installFallbacks(app);
+    expect(await run('top_coins_collection', 3)).toMatchObject({ success: true });
+    for (const row of await db.query<{ id: string; coingecko_id: string }>(
+      `select id, coingecko_id from assets`,
+    )) {
+      await db.query(
+        `insert into asset_provider_ids (asset_id, provider, provider_id, matched_by) values ($1, 'coinpaprika', $2, 'rule')`,
+        [row.id, paprika.idOf(row.coingecko_id)],
+      );
+    }
+    gecko.reset();
+    paprika.reset();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await paprika?.close();
+    await gecko?.stop();
+    await db?.drop();
+  });
+
+  it('asks CoinGecko for the hourly range and CoinPaprika for the daily one, each coverage row by its source', async () => {
+    const result = await run('price_history_backfill', 10);
+    expect(result).toMatchObject({ success: true });
+    const points = await db.query<{ source: string; n: number }>(
+      `select source, count(*)::int as n from asset_prices where backfilled group by source order by source`,
+    );
+    expect(points.map((row) => row.source)).toEqual(['coingecko', 'coinpaprika']);
+    const fromPaprika = points.find((row) => row.source === 'coinpaprika')?.n ?? 0;
+    // Two assets, one daily point a day from 730 days back to the hourly window.
+    expect(fromPaprika).toBeGreaterThanOrEqual(2 * 727);
+    expect(fromPaprika).toBeLessThanOrEqual(2 * 729);
+    expect(result.metrics.custom).toMatchObject({
+      assets_checked: 2,
+      assets_backfilled: 2,
+      assets_pending: 0,
+      calls: 2,
+      calls_by_source: { coinpaprika: 2 },
+      prices_by_source: { coinpaprika: fromPaprika },
+    });
+
+    // CoinGecko was asked only within its plan: the hourly range of two days.
+    const chartCalls = gecko.requests.filter((r) => r.endpoint === CHART);
+    expect(chartCalls).toHaveLength(2);
+    for (const call of chartCalls) {
+      expect(NOW.getTime() - Number(call.query.from) * 1000).toBeLessThanOrEqual(2 * DAY_MS);
+      expect(call.status).toBe(200);
+    }
+    // CoinPaprika: one daily call per asset, within its starter plan's five years, answered.
+    const historical = paprika.requests.filter((r) => r.endpoint === HISTORICAL);
+    expect(historical).toHaveLength(2);
+    for (const call of historical) {
+      expect(call.query.interval).toBe('1d');
+      expect(Math.round((NOW.getTime() - Number(call.query.start) * 1000) / DAY_MS)).toBe(730);
+      expect(Number(call.query.end) * 1000).toBeLessThanOrEqual(NOW.getTime() - 2 * DAY_MS + 3_600_000);
+      expect(call.status).toBe(200);
+    }
+
+    const coverage = await db.query<{ source: string; daily: boolean; hourly: boolean; complete: boolean }>(
+      `select source, daily_done as daily, hourly_done as hourly, completed_at is not null as complete
+         from price_history_coverage order by source`,
+    );
+    expect(coverage).toEqual([
+      { source: 'coingecko', daily: true, hourly: true, complete: true },
+      { source: 'coingecko', daily: true, hourly: true, complete: true },
+      { source: 'coinpaprika', daily: true, hourly: true, complete: true },
+      { source: 'coinpaprika', daily: true, hourly: true, complete: true },
+    ]);
+    const summary = await request(app.getHttpServer())
+      .get('/api/v1/prices/coverage')
+      .set('authorization', `Bearer ${TOKEN}`)
+      .expect(200);
+    expect(summary.body).toMatchObject({ priced: 2, complete: 2, pending: 0, set_aside: 0, percent: 100 });
+    expect(await db.query(DUPLICATE_QUERIES.asset_prices)).toEqual([]);
+
+    // Done: a second run asks neither provider.
+    gecko.reset();
+    paprika.reset();
+    const again = await run('price_history_backfill', 10);
+    expect(again.metrics.custom).toMatchObject({ assets_checked: 0, calls: 0 });
+    expect(gecko.count(CHART)).toBe(0);
+    expect(paprika.count(HISTORICAL)).toBe(0);
+  });
+
+  it('an asset without a CoinPaprika id waits for the mapping: no try, no place in the run, still pending', async () => {
+    const [asset] = await db.query<{ id: string }>(`select id from assets order by coingecko_id limit 1`);
+    await db.query(`delete from price_history_coverage where asset_id = $1 and source = 'coinpaprika'`, [
+      asset.id,
+    ]);
+    await db.query(`delete from asset_provider_ids where asset_id = $1`, [asset.id]);
+    paprika.reset();
+    const result = await run('price_history_backfill', 10);
+    expect(result.metrics.custom).toMatchObject({ assets_checked: 0, assets_pending: 1 });
+    expect(paprika.count(HISTORICAL)).toBe(0);
+    const summary = await request(app.getHttpServer())
+      .get('/api/v1/prices/coverage')
+      .set('authorization', `Bearer ${TOKEN}`)
+      .expect(200);
+    expect(summary.body).toMatchObject({ priced: 2, complete: 1, pending: 1, set_aside: 0 });
+  });
+
+  it("refuses to start when CoinPaprika's plan cannot serve the range either, naming both", async () => {
+    await expect(
+      createApp({ ...env(), COINPAPRIKA_API_PLAN: 'free', COINPAPRIKA_API_KEY: '' }, {}).then(
+        ({ app: other }) => other.close(),
+      ),
+    ).rejects.toThrow(
+      /PRICE_HISTORY_BACKFILL_DAYS=730: the "public" CoinGecko plan serves only the last 365 days.*CoinPaprika's "free" plan/,
+    );
+  });
+});
