@@ -40,7 +40,13 @@ export class RankingDto {
   @ApiDecimal('Share of the snapshot’s total market cap, percent.', '56.7891')
   dominance!: string | null;
 
-  @ApiProperty({ type: String, example: 'coingecko' })
+  @ApiProperty({
+    type: String,
+    enum: ['coingecko', 'coinpaprika'],
+    example: 'coingecko',
+    description:
+      'The provider that ranked it: `coinpaprika` on a day CoinGecko failed the top-coins run. A day’s snapshot is one provider’s list, the first in `PRICE_PROVIDERS` that ranked that day.',
+  })
   source!: string;
 }
 
