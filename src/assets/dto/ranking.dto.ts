@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PROVIDER_NAMES } from '../../providers/provider-name.js';
 import { ApiDecimal, ApiNextCursor } from './api-fields.js';
 
 /** One row of a ranking snapshot, with its asset. */
@@ -42,7 +43,7 @@ export class RankingDto {
 
   @ApiProperty({
     type: String,
-    enum: ['coingecko', 'coinpaprika'],
+    enum: [...PROVIDER_NAMES],
     example: 'coingecko',
     description:
       'The provider that ranked it: `coinpaprika` on a day CoinGecko failed the top-coins run. A day’s snapshot is one provider’s list, the first in `PRICE_PROVIDERS` that ranked that day.',
