@@ -80,6 +80,9 @@ describe('price reads by provider preference (e2e)', () => {
       DATABASE_URL: db.url,
       API_TOKENS: TOKEN,
       PRICE_PROVIDERS: 'coingecko,coinpaprika',
+      // The spec places its own flags below; the write's divergence check would add more on the slots where its
+      // two providers' test prices differ (tested in test/prices-quality/divergence-on-write.e2e-spec.ts).
+      PRICE_DIVERGENCE_PERCENT: '1000',
     });
     flipped = await startApp({
       DATABASE_URL: db.url,
