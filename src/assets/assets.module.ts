@@ -58,6 +58,7 @@ const WRITE_REPOSITORIES = [
     PriceHistoryCoverageRepository,
     ...WRITE_REPOSITORIES,
   ],
-  exports: WRITE_REPOSITORIES,
+  // PriceSources: the backfill's coverage reads the latest ranking in the price job's order of sources.
+  exports: [...WRITE_REPOSITORIES, PriceSources],
 })
 export class AssetsModule {}

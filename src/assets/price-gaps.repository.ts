@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
 import type { ProviderName } from '../providers/provider-name.js';
 import { PriceFlagsWriteRepository } from '../prices-quality/price-flags.write-repository.js';
+import { inLatestSnapshot } from './latest-snapshot.js';
+import { PriceSources } from './prices/price-sources.js';
 import { PricePartitions } from './storage/price-partitions.repository.js';
 import { refreshRollups } from './storage/price-rollups.js';
 
@@ -42,6 +44,7 @@ export class PriceGapsRepository {
     private readonly orm: MikroORM,
     private readonly partitions: PricePartitions,
     private readonly flags: PriceFlagsWriteRepository,
+    private readonly sources: PriceSources,
   ) {}
 
   private db(): Kysely<unknown> {
@@ -94,8 +97,7 @@ export class PriceGapsRepository {
     const { rows } = await sql<{ priced: boolean }>`
       with top as (
         select r.asset_id from asset_rankings r
-         where r.source = ${SOURCE}
-           and r.snapshot_date = (select max(snapshot_date) from asset_rankings where source = ${SOURCE})
+         where ${inLatestSnapshot('r', this.sources.rankings())}
          order by r.rank, r.asset_id
          limit ${limit}
       )

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { sql, type RawBuilder } from 'kysely';
 import { COINGECKO_SOURCE, inLatestSnapshot } from '../../assets/latest-snapshot.js';
+import { PriceSources } from '../../assets/prices/price-sources.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { SqlRepository } from '../../database/sql-repository.js';
 import type { ProviderName } from '../../providers/provider-name.js';
@@ -63,7 +64,11 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
   /** The provider of the daily range when CoinGecko's plan cannot serve it (history-sources.ts); else null. */
   readonly dailySource: ProviderName | null;
 
-  constructor(orm: MikroORM, config: ConfigService<AppConfig, true>) {
+  constructor(
+    orm: MikroORM,
+    config: ConfigService<AppConfig, true>,
+    private readonly sources: PriceSources,
+  ) {
     super(orm);
     const settings = config.get('jobs', { infer: true }).byKey[PRICE_HISTORY_BACKFILL_JOB.key]?.settings;
     const maxTries = settings?.PRICE_HISTORY_BACKFILL_MAX_TRIES;
@@ -89,7 +94,7 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
     const top = sql`
       with top as (
         select r.asset_id, r.rank from asset_rankings r
-         where ${inLatestSnapshot('r')}
+         where ${inLatestSnapshot('r', this.sources.rankings())}
          order by r.rank, r.asset_id
          limit ${pricedLimit}
       )`;
