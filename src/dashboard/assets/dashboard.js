@@ -2,13 +2,14 @@
 // The jobs dashboard's entry: the refresh loop and the page's wiring. The views are the modules it imports
 // (native ES modules, served as they are): api.js (the client and the token), jobs.js (the overview),
 // runs.js and run-detail.js, assets.js (search, price chart), coverage.js (history backfill progress),
-// actions.js (Run now, Cancel), service.js (alerts, usage), charts.js, and the
+// actions.js (Run now, Cancel), service.js (alerts, usage), flags.js (price flags), charts.js, and the
 // shared format.js and dom.js. Every value from the API reaches the page through textContent or SVG
 // attributes, never as HTML. Jobs, their trigger routes and limits come from GET /api/v1/jobs.
 
 import { cancel, dialogBody, followRun, trigger } from './actions.js';
 import { clearAssets, refreshAsset, routeAsset, wireAssets } from './assets.js';
 import { renderCoverage } from './coverage.js';
+import { flagsQuery, renderFlags, wireFlags } from './flags.js';
 import { TOKEN_SHAPE, call, loadToken, optional, saveToken } from './api.js';
 import { element, say, show } from './dom.js';
 import { ACTIVE, STATUSES, utc } from './format.js';
@@ -28,6 +29,7 @@ function clearData(message) {
   state.charts.clear();
   state.historyRows.clear();
   state.history = { items: [], cursor: null, extra: false };
+  state.flags = { items: [], cursor: null, extra: false };
   state.jobs = [];
   ui.jobs.replaceChildren(element('p', { text: message, className: 'placeholder' }));
   ui.runsBody.replaceChildren();
@@ -36,9 +38,12 @@ function clearData(message) {
   ui.alerts.replaceChildren();
   ui.usage.replaceChildren();
   ui.coverage.replaceChildren();
+  ui.flagsBody.replaceChildren();
+  ui.flagsMore.hidden = true;
+  ui.flagsNote.textContent = '';
   ui.runDetail.replaceChildren();
   // Emptied by hand: the next answer must render even if it equals the last one shown.
-  for (const node of [ui.alerts, ui.usage, ui.coverage, ui.runDetail]) delete node.dataset.sig;
+  for (const node of [ui.alerts, ui.usage, ui.coverage, ui.flagsBody, ui.runDetail]) delete node.dataset.sig;
   ui.refreshed.textContent = '';
   clearAssets();
 }
@@ -99,13 +104,15 @@ async function refresh() {
     return;
   }
   const pageQuery = historyQuery();
-  const [jobs, history, queued, alerts, usage, coverage] = await Promise.all([
+  const flagsPage = flagsQuery();
+  const [jobs, history, queued, alerts, usage, coverage, flags] = await Promise.all([
     call('/jobs'),
     call(pageQuery),
     call('/jobs/runs?status=queued&limit=50'),
     optional('alerts', `/alerts?limit=${ALERTS_SHOWN}`),
     optional('usage', '/coingecko/usage'),
     optional('coverage', '/prices/coverage'),
+    optional('flags', flagsPage),
   ]);
   if (generation !== state.generation) return;
   // A 200 that is not the API's JSON (a proxy's page, say) is a failure too.
@@ -126,6 +133,8 @@ async function refresh() {
   renderAlerts(alerts);
   renderUsage(usage);
   renderCoverage(coverage);
+  // The kind filter may have changed while this page was on its way: reloadFlags renders the newer one.
+  if (flags.status !== 200 || !flags.data || flagsQuery() === flagsPage) renderFlags(flags);
   const [, following, detailActive] = await Promise.all([
     renderCharts(state.jobs),
     followRun(),
@@ -155,6 +164,7 @@ function useToken(token) {
 }
 
 wireAssets();
+wireFlags();
 page.refresh = refresh;
 page.refuse = refuse;
 page.renderJobs = renderJobs;

@@ -18,6 +18,8 @@ export const state = {
   triggering: new Set(),
   history: { items: [], cursor: null, extra: false },
   historyRows: new Map(),
+  /** The price flags shown: the first page and those loaded with "More flags" (`extra`). */
+  flags: { items: [], cursor: null, extra: false },
   /** Run ids whose error expander is open (rows are rebuilt, the operator's choice is not). */
   expanded: new Set(),
   /** Routes that answered 404 (not in this service version): not asked again until a reload. */

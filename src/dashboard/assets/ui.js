@@ -62,5 +62,11 @@ export const ui = Object.fromEntries(
     'price-range',
     'price-message',
     'price-chart',
+    'flag-filters',
+    'flag-kind',
+    'flags-note',
+    'flags-table',
+    'flags-body',
+    'flags-more',
   ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), byId(id)]),
 );
