@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { sql, type RawBuilder } from 'kysely';
+import { allOf, toPage, type Page } from '../database/keyset-page.js';
 import { SqlRepository } from '../database/sql-repository.js';
 import type { ProviderName } from '../providers/provider-name.js';
 import type { AssetDto, LatestRankingDto } from './dto/asset.dto.js';
@@ -12,12 +13,6 @@ import { ASSET_COLUMNS, CONTRACT_COLUMNS, exactUtc, PRICE_COLUMNS, RANKING_AMOUN
 import type { AssetCursor, ContractCursor, PriceCursor, RankingCursor } from './page-cursor.js';
 import { flagsOf } from './prices/price-reads.repository.js';
 import { fromSources, preference, PriceSources } from './prices/price-sources.js';
-
-/** Rows of one page, and the sort key of its last row when more rows follow (else null). */
-export interface Page<T, K> {
-  items: T[];
-  next: K | null;
-}
 
 export interface AssetListQuery {
   search?: string;
@@ -58,17 +53,6 @@ export interface TrackedChange {
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
-
-/** Splits `limit + 1` fetched rows into a page and the key of its last row when more rows follow. */
-function toPage<R, T, K>(rows: R[], limit: number, item: (row: R) => T, key: (row: R) => K): Page<T, K> {
-  const more = rows.length > limit;
-  const kept = more ? rows.slice(0, limit) : rows;
-  const last = kept.at(-1);
-  return { items: kept.map(item), next: more && last !== undefined ? key(last) : null };
-}
-
-const and = (conditions: RawBuilder<unknown>[]): RawBuilder<unknown> =>
-  conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `);
 
 type AssetRow = AssetDto & { sort_bucket: 0 | 1 };
 type PriceRow = Omit<AssetPriceDto, 'flags'> & {
@@ -124,7 +108,7 @@ export class AssetsRepository extends SqlRepository {
     }
     const { rows } = await sql<AssetRow>`
       select * from (
-        select ${sql.raw(ASSET_COLUMNS)}, ${bucket}::int as sort_bucket from assets a where ${and(filters)}
+        select ${sql.raw(ASSET_COLUMNS)}, ${bucket}::int as sort_bucket from assets a where ${allOf(filters)}
       ) a
       ${after}
       order by a.sort_bucket, a.symbol, a.coingecko_id
@@ -203,7 +187,7 @@ export class AssetsRepository extends SqlRepository {
         from (select distinct on (p.timestamp) ${sql.raw(PRICE_COLUMNS)}, p.timestamp as at,
                      ${sql.raw(exactUtc('p.timestamp'))} as cursor_timestamp
                 from asset_prices p
-               where ${and(filters)}
+               where ${allOf(filters)}
                order by p.timestamp desc, ${preference(sql`p.source`, sources)}
                limit ${query.limit + 1}) h
         left join lateral (${flagsOf(sql`h.asset_id`, sql`h.at`, sql`h.source`)}) l on true
@@ -242,7 +226,7 @@ export class AssetsRepository extends SqlRepository {
       select r.rank, r.asset_id, a.coingecko_id, a.symbol, a.name, a.logo_url, ${sql.raw(RANKING_AMOUNTS)}
         from asset_rankings r
         join assets a on a.id = r.asset_id
-       where ${and(filters)}
+       where ${allOf(filters)}
        order by r.rank, r.source, r.asset_id
        limit ${query.limit + 1}`.execute(this.db());
     return toPage(
@@ -276,7 +260,7 @@ export class AssetsRepository extends SqlRepository {
       select ${sql.raw(CONTRACT_COLUMNS)}, a.id as asset_id, a.coingecko_id, a.symbol, a.name
         from asset_contracts c
         join assets a on a.id = c.asset_id
-       where ${and(filters)}
+       where ${allOf(filters)}
        order by c.contract_address
        limit ${query.limit + 1}`.execute(this.db());
     return toPage(

@@ -3,6 +3,7 @@ import { IsIn, IsOptional, ValidateBy } from 'class-validator';
 import { ApiNextCursor, ApiTimestamp } from '../assets/dto/api-fields.js';
 import { PageQueryDto } from '../assets/dto/page-query.dto.js';
 import { IsPageLimit, ToInteger } from '../assets/dto/query-params.validation.js';
+import { PriceFlagDto } from '../assets/prices/price-flag.dto.js';
 import { PRICE_FLAG_KINDS, type PriceFlagKind } from './price-flag.entity.js';
 
 export const DEFAULT_FLAGS_PAGE = 50;
@@ -52,8 +53,8 @@ export class PriceFlagsQueryDto extends PageQueryDto {
   asset?: string;
 }
 
-/** One flagged price point: which asset, which stored row, what kind of anomaly and why. */
-export class PriceFlagItemDto {
+/** One flagged price point: which asset, which stored row, and (as on a read's `flags`) what kind of anomaly and why. */
+export class PriceFlagItemDto extends PriceFlagDto {
   @ApiProperty({ type: String, format: 'uuid', example: '3f0c8d52-4f3e-4a8e-9a55-2f1b3c4d5e6f' })
   asset_id!: string;
 
@@ -71,30 +72,6 @@ export class PriceFlagItemDto {
 
   @ApiProperty({ type: String, example: 'coingecko', description: 'The provider of the flagged price.' })
   source!: string;
-
-  @ApiProperty({
-    type: String,
-    enum: [...PRICE_FLAG_KINDS],
-    example: 'spike',
-    description: '`spike`, `freeze` or `divergence` (docs/providers.md, Quality flags).',
-  })
-  kind!: PriceFlagKind;
-
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    example: {
-      direction: 'up',
-      price_usd: '970050',
-      previous: { timestamp: '2026-11-27T10:00:00Z', price_usd: '97000.5' },
-      next: { timestamp: '2026-11-27T10:30:00Z', price_usd: '97010.25' },
-      factor: 10,
-      threshold: 10,
-    },
-    description:
-      'Why the price was flagged, as the detector recorded it (its shape per kind: docs/providers.md).',
-  })
-  detail!: Record<string, unknown>;
 
   @ApiTimestamp('When the flag was recorded.', '2026-11-27T10:30:01.250Z')
   created_at!: string;

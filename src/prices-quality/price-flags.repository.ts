@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { sql, type RawBuilder } from 'kysely';
 import { exactUtc, isoUtc } from '../assets/read-columns.js';
+import { allOf, toPage, type Page } from '../database/keyset-page.js';
 import { SqlRepository } from '../database/sql-repository.js';
+import { isUuid } from '../http/keyset-cursor.js';
 import type { PriceFlagKind } from './price-flag.entity.js';
 import type { FlagCursor } from './price-flags.cursor.js';
 import type { PriceFlagItemDto } from './price-flags.dto.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface FlagsPageQuery {
   kind?: PriceFlagKind;
@@ -16,9 +16,6 @@ export interface FlagsPageQuery {
 }
 
 type FlagRow = PriceFlagItemDto & { cursor_timestamp: string };
-
-const and = (filters: readonly RawBuilder<unknown>[]): RawBuilder<unknown> =>
-  filters.length === 0 ? sql`true` : sql.join(filters, sql` and `);
 
 /**
  * The read side of `price_flags` (`GET /prices/flags`). Newest first by the whole natural key, so the order is
@@ -32,12 +29,12 @@ export class PriceFlagsRepository extends SqlRepository {
   /** The asset an `asset` parameter names: a UUID (any case) by id, anything else by CoinGecko id. */
   async resolveAsset(key: string): Promise<string | undefined> {
     const lower = key.toLowerCase();
-    const match = UUID.test(lower) ? sql`id = ${lower}::uuid` : sql`coingecko_id = ${lower}`;
+    const match = isUuid(lower) ? sql`id = ${lower}::uuid` : sql`coingecko_id = ${lower}`;
     const { rows } = await sql<{ id: string }>`select id from assets where ${match}`.execute(this.db());
     return rows[0]?.id;
   }
 
-  async page(query: FlagsPageQuery): Promise<{ items: PriceFlagItemDto[]; next?: FlagCursor }> {
+  async page(query: FlagsPageQuery): Promise<Page<PriceFlagItemDto, FlagCursor>> {
     const { kind, assetId, after, limit } = query;
     const filters: RawBuilder<unknown>[] = [];
     if (kind !== undefined) filters.push(sql`f.kind = ${kind}`);
@@ -54,21 +51,21 @@ export class PriceFlagsRepository extends SqlRepository {
              f.kind, f.detail, ${sql.raw(isoUtc('f.created_at'))} as created_at,
              ${sql.raw(exactUtc('f.timestamp'))} as cursor_timestamp
         from (select * from price_flags f
-               where ${and(filters)}
+               where ${allOf(filters)}
                order by f.timestamp desc, f.asset_id desc, f.source desc, f.kind desc
                limit ${limit + 1}) f
         join assets a on a.id = f.asset_id
        order by f.timestamp desc, f.asset_id desc, f.source desc, f.kind desc`.execute(this.db());
-    const items = rows.slice(0, limit).map(({ cursor_timestamp: _cursor, ...item }) => item);
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return {
-      items,
-      next: last && {
+    return toPage(
+      rows,
+      limit,
+      ({ cursor_timestamp: _cursor, ...item }) => item,
+      (last) => ({
         timestamp: last.cursor_timestamp,
         assetId: last.asset_id,
         source: last.source,
         kind: last.kind,
-      },
-    };
+      }),
+    );
   }
 }

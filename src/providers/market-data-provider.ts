@@ -1,4 +1,4 @@
-import type { CallOptions, PagedCallOptions } from '../coingecko/coingecko.types.js';
+import type { CallOptions, MarketChart, PagedCallOptions } from '../coingecko/coingecko.types.js';
 import type { ProviderName } from './provider-name.js';
 
 /**
@@ -59,4 +59,13 @@ export interface ProviderHistoryPoint {
 /** How far back each granularity reaches on the plan, in days before now; 0 = not served, null = unlimited. */
 export interface ProviderCapabilities {
   history: { daily: number | null; hourly: number | null; fiveMinute: number | null };
+}
+
+/** A provider's history points in the chart shape gap repair and the backfill match against slots. */
+export function chartOf(points: readonly ProviderHistoryPoint[]): MarketChart {
+  return {
+    prices: points.map((point) => ({ at: point.at.getTime(), value: point.priceUsd })),
+    marketCaps: points.map((point) => ({ at: point.at.getTime(), value: point.marketCapUsd })),
+    totalVolumes: points.map((point) => ({ at: point.at.getTime(), value: point.volume24hUsd })),
+  };
 }

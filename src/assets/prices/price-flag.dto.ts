@@ -22,7 +22,8 @@ export class PriceFlagDto {
       factor: 10,
       threshold: 10,
     },
-    description: 'Why the price was flagged, as the detector recorded it.',
+    description:
+      'Why the price was flagged, as the detector recorded it (its shape per kind: docs/providers.md).',
   })
   detail!: unknown;
 }

@@ -1,61 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  PriceGapsRepository,
-  type PriceHole,
-  type RepairedPrice,
-} from '../../assets/price-gaps.repository.js';
+import { PriceGapsRepository, type PriceHole } from '../../assets/price-gaps.repository.js';
 import { PriceGapsService } from '../../assets/price-gaps.service.js';
 import { AssetsWriteRepository } from '../../assets/write/assets.write-repository.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { CoinGeckoBudgetError, CoinGeckoError } from '../../coingecko/coingecko.errors.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
-import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
+import { JobHandler } from '../../jobs/framework/job-handler.decorator.js';
 import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import { CoinPaprikaError } from '../../providers/coinpaprika/coinpaprika.errors.js';
-import { NoProviderPricedError } from '../../providers/fallback/price-fallback.js';
-import type { MarketDataProvider, ProviderHistoryPoint } from '../../providers/market-data-provider.js';
+import { messageOf } from '../../providers/fallback/price-fallback.js';
 import { MarketDataProviders } from '../../providers/market-data-providers.service.js';
-import { HistoryRangeUnavailableError } from '../../providers/provider-errors.js';
-import { PROVIDER_LABELS, type ProviderName } from '../../providers/provider-name.js';
 import { holeKey, PriceGapAttemptsRepository } from './price-gap-attempts.repository.js';
+import { PriceGapFallback } from './price-gap-fallback.js';
 import { PRICE_GAP_REPAIR_JOB } from './price-gap-repair.job.js';
-import { fallbackRange, fillHoles, planRanges, type ChartRange, type ChartSeries } from './price-holes.js';
+import {
+  rowOf,
+  type AssetHoles,
+  type Context,
+  type RepairCounts,
+  type RepairRun,
+  type RunProviders,
+} from './price-gap-run.js';
+import { fillHoles, planRanges } from './price-holes.js';
 
 const HOUR_MS = 3_600_000;
-
-type Context = JobHandlerContext<typeof PRICE_GAP_REPAIR_JOB>;
-
-interface RepairCounts {
-  assets_checked: number;
-  assets_with_gaps: number;
-  slots_missing: number;
-  slots_filled: number;
-  slots_unfillable: number;
-  calls: number;
-  slots_given_up: number;
-  /** With a fallback provider configured: slots filled by each provider. */
-  prices_by_source?: Partial<Record<ProviderName, number>>;
-  /** Why CoinGecko left holes to the fallback (its error or its budget), and why the fallback failed. */
-  fallback_reasons?: Partial<Record<ProviderName, string>>;
-}
-
-interface AssetHoles {
-  id: string;
-  coingeckoId: string;
-  coinpaprikaId: string | null;
-  holes: Date[];
-  /** Holes that already hold a CoinPaprika row (a fallback slot): only CoinGecko is asked for them. */
-  fallbackCovered: Set<number>;
-}
-
-/** What one run knows about its providers: the fallback, and the first failure that took each out of the run. */
-interface RunProviders {
-  fallback: MarketDataProvider | undefined;
-  failed: Partial<Record<ProviderName, Error>>;
-  /** Ranges the fallback served this run: answered, or already held as its rows. */
-  served: number;
-}
 
 /**
  * Refills holes in the price history — slots `price_collection` should have written in the lookback but
@@ -86,6 +54,7 @@ export class PriceGapRepairer extends ScheduledJob(PRICE_GAP_REPAIR_JOB) {
     private readonly attempts: PriceGapAttemptsRepository,
     private readonly tracked: AssetsWriteRepository,
     private readonly providers: MarketDataProviders,
+    private readonly fallback: PriceGapFallback,
     @Inject(JOB_CLOCK) private readonly clock: Clock,
   ) {
     super();
@@ -166,7 +135,7 @@ export class PriceGapRepairer extends ScheduledJob(PRICE_GAP_REPAIR_JOB) {
       metrics.items_skipped = custom.slots_missing - custom.slots_filled;
       ctx.progress(index + 1, total);
     }
-    this.reportFallback(ctx, custom, providers);
+    this.fallback.report(ctx, custom, providers);
 
     logger.info(
       { ...custom, limit },
@@ -180,10 +149,7 @@ export class PriceGapRepairer extends ScheduledJob(PRICE_GAP_REPAIR_JOB) {
   }
 
   /** The calls for one asset's holes, newest range first, within the run's call budget. */
-  private async repairAsset(
-    asset: AssetHoles,
-    run: { custom: RepairCounts; now: Date; budget: number; signal: AbortSignal; providers: RunProviders },
-  ): Promise<void> {
+  private async repairAsset(asset: AssetHoles, run: RepairRun): Promise<void> {
     const { custom, signal, providers } = run;
     const hole = (slot: Date): PriceHole => ({ assetId: asset.id, slot });
     for (const range of planRanges(asset.holes, run.now)) {
@@ -211,7 +177,7 @@ export class PriceGapRepairer extends ScheduledJob(PRICE_GAP_REPAIR_JOB) {
         // A failure that is not this coin's own would repeat for every asset: the rest of the run skips CoinGecko.
         if (!notFound) providers.failed.coingecko ??= error;
         custom.fallback_reasons = { ...custom.fallback_reasons, coingecko: messageOf(error) };
-        const left = await this.fillFromFallback(asset, range, run);
+        const left = await this.fallback.fill(asset, range, run);
         if (notFound) {
           // CoinGecko does not know the coin: what the fallback could not fill counts a try, as without one.
           const holes = left ?? range.holes;
@@ -230,113 +196,4 @@ export class PriceGapRepairer extends ScheduledJob(PRICE_GAP_REPAIR_JOB) {
       await this.attempts.forget(filled.map((slot) => hole(slot.slot)));
     }
   }
-
-  /**
-   * The holes of one range CoinGecko failed, from the fallback provider's history, within its plan: the holes it
-   * left when it answered, null when it was not asked or failed. Its own failure is kept for the run's outcome and ends its part in the run; holes it cannot
-   * serve (no mapped id, beyond the plan, no point near the slot) stay holes without counting a try: CoinGecko
-   * may still fill them once it answers again.
-   */
-  private async fillFromFallback(
-    asset: AssetHoles,
-    range: ChartRange,
-    run: { custom: RepairCounts; now: Date; budget: number; signal: AbortSignal; providers: RunProviders },
-  ): Promise<Date[] | null> {
-    const { custom, signal, providers } = run;
-    const provider = providers.fallback;
-    if (!provider || providers.failed[provider.name] !== undefined || asset.coinpaprikaId === null)
-      return null;
-    const holes = range.holes.filter((slot) => !asset.fallbackCovered.has(slot.getTime()));
-    if (holes.length === 0) {
-      // It holds them all already: nothing to ask, and nothing the run lacks.
-      providers.served++;
-      return [];
-    }
-    const asked = fallbackRange({ ...range, holes }, provider.capabilities(), run.now);
-    if (!asked || custom.calls >= run.budget) return null;
-    let points;
-    try {
-      custom.calls++;
-      points = await provider.historyRange(asset.coinpaprikaId, asked, { signal });
-    } catch (error) {
-      signal.throwIfAborted();
-      // Refused before it was sent (a range beyond the plan, the budget): not a call.
-      if (!(error instanceof CoinPaprikaError)) custom.calls--;
-      if (error instanceof HistoryRangeUnavailableError) return null;
-      if (!isProviderFailure(error)) throw error;
-      providers.failed[provider.name] ??= error;
-      custom.fallback_reasons = { ...custom.fallback_reasons, [provider.name]: messageOf(error) };
-      return null;
-    }
-    providers.served++;
-    const { filled, unfilled } = fillHoles(asked, seriesOf(points));
-    const inserted = await this.prices.insertMissing(filled.map(rowOf(asset.id)), {
-      signal,
-      source: provider.name,
-    });
-    custom.slots_filled += inserted;
-    const bySource = (custom.prices_by_source ??= {});
-    bySource[provider.name] = (bySource[provider.name] ?? 0) + inserted;
-    await this.attempts.forget(filled.map((slot) => ({ assetId: asset.id, slot: slot.slot })));
-    return unfilled;
-  }
-
-  /**
-   * The run's outcome with a fallback: a warning naming what it filled and why, or, when every provider asked
-   * failed and nothing was filled, the failure naming each of them.
-   */
-  private reportFallback(ctx: Context, custom: RepairCounts, providers: RunProviders): void {
-    const fallback = providers.fallback;
-    if (!fallback) return;
-    const gecko = providers.failed.coingecko;
-    const own = providers.failed[fallback.name];
-    if (gecko !== undefined && custom.slots_filled === 0) {
-      if (own !== undefined) {
-        throw new NoProviderPricedError([
-          { provider: 'coingecko', error: gecko },
-          { provider: fallback.name, error: own },
-        ]);
-      }
-      // The fallback could not be asked (no asset mapped, nothing within its plan): as with CoinGecko alone.
-      if (providers.served === 0) throw gecko;
-    }
-    if (custom.fallback_reasons === undefined) return;
-    const filled = custom.prices_by_source?.[fallback.name] ?? 0;
-    const why = Object.entries(custom.fallback_reasons)
-      .map(([name, reason]) => `${PROVIDER_LABELS[name as ProviderName]}: ${reason}`)
-      .join('; ');
-    ctx.logger.warn(
-      { provider: fallback.name, slots: filled, reasons: custom.fallback_reasons },
-      `${filled} price slot(s) came from ${PROVIDER_LABELS[fallback.name]}, the fallback: ${why}`,
-    );
-  }
-}
-
-const rowOf =
-  (assetId: string) =>
-  (slot: ReturnType<typeof fillHoles>['filled'][number]): RepairedPrice => ({
-    assetId,
-    timestamp: slot.slot,
-    priceUsd: slot.priceUsd,
-    marketCapUsd: slot.marketCapUsd,
-    volume24hUsd: slot.volume24hUsd,
-    priceDayBefore: slot.priceDayBefore,
-  });
-
-/** A provider's history points as the samples fillHoles matches against slots. */
-function seriesOf(points: readonly ProviderHistoryPoint[]): ChartSeries {
-  return {
-    prices: points.map((point) => ({ at: point.at.getTime(), value: point.priceUsd })),
-    marketCaps: points.map((point) => ({ at: point.at.getTime(), value: point.marketCapUsd })),
-    totalVolumes: points.map((point) => ({ at: point.at.getTime(), value: point.volume24hUsd })),
-  };
-}
-
-/** A provider's own failure (after its retries, or its budget): upstream errors carry `upstream = true`. */
-function isProviderFailure(error: unknown): error is Error {
-  return error instanceof Error && (error as { upstream?: unknown }).upstream === true;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -64,6 +64,7 @@ function backfiller(options: {
     }),
   };
   const coverage = {
+    dailySource: null,
     candidates: vi.fn(() => Promise.resolve(options.assets)),
     rangeDone: vi.fn(() => Promise.resolve()),
     failed: vi.fn(() => Promise.resolve(1)),

@@ -7,16 +7,14 @@ import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
 import { CoinGeckoYieldError, withLowPriority } from '../../coingecko/limiter/call-priority.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
-import { JobHandler, type JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
+import { JobHandler } from '../../jobs/framework/job-handler.decorator.js';
 import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import { CoinPaprikaError } from '../../providers/coinpaprika/coinpaprika.errors.js';
 import type { MarketDataProvider } from '../../providers/market-data-provider.js';
 import { MarketDataProviders } from '../../providers/market-data-providers.service.js';
-import { HistoryRangeUnavailableError } from '../../providers/provider-errors.js';
-import { PROVIDER_LABELS, type ProviderName } from '../../providers/provider-name.js';
 import { BackfillBudget } from './backfill-budget.js';
-import { dailyHistorySource } from './history-sources.js';
+import type { BackfillCounts, Context } from './backfill-run.js';
+import { backfillDailyFrom } from './daily-from-provider.js';
 import { historyRanges, historyRows, SPACING_MS, type HistoryRanges } from './history-points.js';
 import { PRICE_HISTORY_BACKFILL_JOB, PUBLIC_PLAN_HISTORY_DAYS } from './price-history-backfill.job.js';
 import {
@@ -25,23 +23,6 @@ import {
   type Granularity,
 } from './price-history-coverage.repository.js';
 import { SCHEDULE_YIELD_WAIT, ScheduleYield, YIELD_POLL_MS, type YieldWait } from './schedule-yield.js';
-
-type Context = JobHandlerContext<typeof PRICE_HISTORY_BACKFILL_JOB>;
-
-interface BackfillCounts {
-  assets_checked: number;
-  assets_backfilled: number;
-  assets_pending: number;
-  points_inserted: number;
-  calls: number;
-  deferred_for_budget: number;
-  assets_failed: number;
-  waited_for_schedule_ms: number;
-  deferred_for_schedule: number;
-  /** With the daily range on another provider: its calls and the points it gave (CoinGecko's are `calls`). */
-  calls_by_source?: Partial<Record<ProviderName, number>>;
-  prices_by_source?: Partial<Record<ProviderName, number>>;
-}
 
 /**
  * The most a run waits for other jobs' CoinGecko calls before it ends early (`deferred_for_schedule`): half
@@ -99,7 +80,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     for (const name of ['PRICE_HISTORY_BACKFILL_DAYS', 'PRICE_HISTORY_BACKFILL_HOURLY_DAYS']) {
       const days = settings[name];
       if (typeof days === 'number' && days > PUBLIC_PLAN_HISTORY_DAYS) {
-        if (name === 'PRICE_HISTORY_BACKFILL_DAYS' && this.dailySource(days) !== null) continue;
+        if (name === 'PRICE_HISTORY_BACKFILL_DAYS' && this.coverage.dailySource !== null) continue;
         const second = this.providers?.names().includes('coinpaprika')
           ? `; CoinPaprika's "${this.config.get('coinpaprika', { infer: true }).plan}" plan does not reach that far either`
           : '';
@@ -109,20 +90,6 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         );
       }
     }
-  }
-
-  /** The provider of the daily range when CoinGecko's plan cannot serve `days` (null: CoinGecko's, or nobody's). */
-  private dailySource(days: number): ProviderName | null {
-    if (!this.providers) return null;
-    const source = dailyHistorySource(
-      {
-        coingecko: this.config.get('coingecko', { infer: true }),
-        coinpaprika: this.config.get('coinpaprika', { infer: true }),
-        providers: { order: this.providers.names() },
-      },
-      days,
-    );
-    return source === 'coingecko' ? null : source;
   }
 
   @JobHandler(PRICE_HISTORY_BACKFILL_JOB)
@@ -137,7 +104,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     };
     // Which ranges exist depends on the settings only; each call's bounds are taken when it is made.
     const ranges = historyRanges(now, history);
-    const second = this.dailySource(history.days);
+    // The same settings decided it when the coverage was built (history-sources.ts).
+    const second = this.coverage.dailySource;
     const dailyProvider = second === null ? undefined : this.providers?.get(second);
     const custom: BackfillCounts = Object.assign(metrics.custom, {
       assets_checked: 0,
@@ -223,7 +191,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     for (const [granularity, done, range] of plan) {
       if (done) continue;
       if (granularity === 'daily' && run.dailyProvider && range !== null) {
-        if (!(await this.backfillFrom(run.dailyProvider, asset, range, run))) return false;
+        const deps = { prices: this.prices, coverage: this.coverage, clock: this.clock };
+        if (!(await backfillDailyFrom(deps, run.dailyProvider, asset, range, run))) return false;
         continue;
       }
       if (range === null) {
@@ -263,74 +232,6 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         await this.coverage.rangeDone(asset.id, 'daily', { from: null, to: null, inserted: 0 }, run.now);
       }
     }
-    return true;
-  }
-
-  /**
-   * The daily range from the provider whose plan serves it (CoinGecko's does not), recorded in that provider's own
-   * coverage row, rows with its source. An asset it has no id for waits for the mapping job without a try; a
-   * refusal of this asset's request (unknown coin, plan, bad answer) counts a try; its outage fails the run.
-   */
-  private async backfillFrom(
-    provider: MarketDataProvider,
-    asset: BackfillCandidate,
-    range: { from: Date; to: Date },
-    run: { ctx: Context; custom: BackfillCounts; now: Date; history: { days: number; hourlyDays: number } },
-  ): Promise<boolean> {
-    const providerId = asset.dailyProviderId;
-    if (!providerId) return true;
-    const asked = historyRanges(this.clock.now(), run.history).daily ?? range;
-    const calls = (run.custom.calls_by_source ??= {});
-    let points;
-    try {
-      calls[provider.name] = (calls[provider.name] ?? 0) + 1;
-      points = await provider.historyRange(providerId, asked, { signal: run.ctx.signal });
-    } catch (error) {
-      run.ctx.signal.throwIfAborted();
-      const assetLevel =
-        error instanceof HistoryRangeUnavailableError ||
-        (error instanceof CoinPaprikaError &&
-          (error.kind === 'client_error' || error.kind === 'invalid_response'));
-      // Refused before it was sent (beyond the plan, the budget): not a call.
-      if (!(error instanceof CoinPaprikaError)) calls[provider.name] = (calls[provider.name] ?? 1) - 1;
-      if (!assetLevel) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      const tries = await this.coverage.failed(asset.id, message, run.now, provider.name);
-      run.ctx.logger.warn(
-        { asset: asset.coingeckoId, provider: provider.name, granularity: 'daily', tries, error: message },
-        `Price history of ${asset.coingeckoId} (daily, ${PROVIDER_LABELS[provider.name]}) failed, try ${tries}: ${message}`,
-      );
-      return false;
-    }
-    const chart = {
-      prices: points.map((point) => ({ at: point.at.getTime(), value: point.priceUsd })),
-      marketCaps: points.map((point) => ({ at: point.at.getTime(), value: point.marketCapUsd })),
-      totalVolumes: points.map((point) => ({ at: point.at.getTime(), value: point.volume24hUsd })),
-    };
-    const { rows, first, last } = historyRows(asset.id, chart, asked, SPACING_MS.daily);
-    const inserted = await this.prices.insertMissing(rows, {
-      signal: run.ctx.signal,
-      backfilled: true,
-      source: provider.name,
-    });
-    run.custom.points_inserted += inserted;
-    const bySource = (run.custom.prices_by_source ??= {});
-    bySource[provider.name] = (bySource[provider.name] ?? 0) + inserted;
-    // Its row holds the daily range only: the hourly one is CoinGecko's.
-    await this.coverage.rangeDone(
-      asset.id,
-      'hourly',
-      { from: null, to: null, inserted: 0 },
-      run.now,
-      provider.name,
-    );
-    await this.coverage.rangeDone(
-      asset.id,
-      'daily',
-      { from: first, to: last, inserted },
-      run.now,
-      provider.name,
-    );
     return true;
   }
 

@@ -95,6 +95,7 @@ export async function priceWithFallback(
   return { priced, unpriced: left, bySource, reasons };
 }
 
-function messageOf(error: unknown): string {
+/** An error's message as a fallback reason names it (anything thrown, not only an Error). */
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
