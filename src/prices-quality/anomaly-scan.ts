@@ -22,8 +22,8 @@ export interface AnomalySettings {
   freezeHours: number;
 }
 
-/** A timestamp column as ISO 8601 UTC text, whatever the session's time zone. */
-const iso = (column: string): RawBuilder<unknown> =>
+/** A timestamp column as ISO 8601 UTC text to the second, whatever the session's time zone (a flag's detail). */
+export const isoSecondsUtc = (column: string): RawBuilder<unknown> =>
   sql`to_char(${sql.raw(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 
 /** One range per series (asset and source) a write touched: from its earliest to its latest written point. */
@@ -123,8 +123,8 @@ export function anomalyCandidates(
            jsonb_build_object(
              'direction', case when j.spike_up then 'up' else 'down' end,
              'price_usd', j.price_usd::text,
-             'previous', jsonb_build_object('timestamp', ${iso('j.prev_t')}, 'price_usd', j.prev_price::text),
-             'next', jsonb_build_object('timestamp', ${iso('j.next_t')}, 'price_usd', j.next_price::text),
+             'previous', jsonb_build_object('timestamp', ${isoSecondsUtc('j.prev_t')}, 'price_usd', j.prev_price::text),
+             'next', jsonb_build_object('timestamp', ${isoSecondsUtc('j.next_t')}, 'price_usd', j.next_price::text),
              'factor', round(case when j.spike_up
                                   then least(j.price_usd / nullif(j.prev_price, 0), j.price_usd / nullif(j.next_price, 0))
                                   else least(j.prev_price, j.next_price) / nullif(j.price_usd, 0) end, 2)::float8,
@@ -135,7 +135,7 @@ export function anomalyCandidates(
     select j.asset_id, j.timestamp, j.source, 'freeze' as kind,
            jsonb_build_object(
              'price_usd', j.price_usd::text,
-             'run_start', ${iso('j.run_start')},
+             'run_start', ${isoSecondsUtc('j.run_start')},
              'hours', round(extract(epoch from j.timestamp - j.run_start) / 3600, 2)::float8,
              'volume_24h_usd', j.volume_24h_usd::text,
              'threshold_hours', ${settings.freezeHours}::float8) as detail

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { WrittenPrice } from './anomaly-scan.js';
+import { isoSecondsUtc, type WrittenPrice } from './anomaly-scan.js';
 
 /** How a divergence was found: a raw write met another source's row of its slot, or the cross-check job. */
 export type DivergenceCheck = 'write' | 'cross_check';
@@ -19,10 +19,6 @@ export interface ComparedQuote {
   otherAt: Date;
 }
 
-/** A timestamp column as ISO 8601 UTC text, whatever the session's time zone. */
-const iso = (column: string): RawBuilder<unknown> =>
-  sql`to_char(${sql.raw(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
-
 /**
  * The divergence flags among `pairs`, a relation `(asset_id, timestamp, source, price_usd, other_source,
  * other_price, other_timestamp)` of numeric prices: a pair diverges when the higher price is more than
@@ -40,7 +36,7 @@ function judge(pairs: RawBuilder<unknown>, thresholdPercent: number, check: Dive
              'other', jsonb_build_object(
                'source', d.other_source,
                'price_usd', d.other_price::text,
-               'timestamp', ${iso('d.other_timestamp')}),
+               'timestamp', ${isoSecondsUtc('d.other_timestamp')}),
              'percent', round(d.percent, 2)::float8,
              'threshold_percent', ${threshold}::float8,
              'found_by', ${check}::text) as detail
