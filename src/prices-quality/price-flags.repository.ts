@@ -34,6 +34,13 @@ export class PriceFlagsRepository extends SqlRepository {
     return rows[0]?.id;
   }
 
+  /** How the service names an asset to people (its CoinGecko id); undefined once the asset is gone. */
+  async coingeckoIdOf(assetId: string): Promise<string | undefined> {
+    const { rows } = await sql<{ coingecko_id: string }>`
+      select coingecko_id from assets where id = ${assetId}::uuid`.execute(this.db());
+    return rows[0]?.coingecko_id;
+  }
+
   async page(query: FlagsPageQuery): Promise<Page<PriceFlagItemDto, FlagCursor>> {
     const { kind, assetId, after, limit } = query;
     const filters: RawBuilder<unknown>[] = [];

@@ -407,6 +407,22 @@ describe.skipIf(!HAS_CHROMIUM)(
                   failed_at: new Date().toISOString(),
                   last_error: 'the receiver answered HTTP 500',
                 },
+                {
+                  id: '2f8f8a3e-2f6c-4a7e-9d55-3f1c2b7a9e10',
+                  event: 'price_anomaly',
+                  job: 'price_collection',
+                  run_id: runId,
+                  text: ':mag: Price anomaly: 1 new spike flag(s) written by price_collection; bitcoin (coingecko) at 2026-12-07T16:00:00.000Z\nRun: https://cpb.example.com/dashboard#/runs/x',
+                  error: null,
+                  consecutive_failures: 0,
+                  run_url: null,
+                  at: new Date().toISOString(),
+                  delivery: 'delivered',
+                  attempts: 1,
+                  delivered_at: new Date().toISOString(),
+                  failed_at: null,
+                  last_error: null,
+                },
               ],
             },
           }),
@@ -443,8 +459,8 @@ describe.skipIf(!HAS_CHROMIUM)(
           }),
         );
         await signIn();
-        await page.locator('#alerts li', { hasText: 'price_collection' }).waitFor();
-        const alert = await page.locator('#alerts li').innerText();
+        await page.locator('#alerts li', { hasText: 'price_collection' }).first().waitFor();
+        const alert = await page.locator('#alerts li').first().innerText();
         for (const text of [
           'failing',
           'delivery: failed (the receiver answered HTTP 500)',
@@ -452,7 +468,12 @@ describe.skipIf(!HAS_CHROMIUM)(
         ]) {
           expect(alert).toContain(text);
         }
-        expect(await page.locator('#alerts li a').getAttribute('href')).toBe(`#/runs/${runId}`);
+        expect(await page.locator('#alerts li a').first().getAttribute('href')).toBe(`#/runs/${runId}`);
+        // An anomaly shows its headline (without the emoji code and the run link line).
+        expect(await page.locator('#alerts li').nth(1).innerText()).toContain(
+          'Price anomaly: 1 new spike flag(s) written by price_collection; bitcoin (coingecko) at 2026-12-07T16:00:00.000Z',
+        );
+        expect(await page.locator('#alerts li .alert-text').innerText()).not.toContain(':mag:');
         const usage = await page.locator('#usage').innerText();
         for (const text of [
           '1,234 calls in 2026-12 (UTC) of a 10,000 budget',

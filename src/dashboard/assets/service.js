@@ -36,6 +36,15 @@ export function renderAlerts(answer) {
           ? [text(' · '), element('a', { text: 'run', attrs: { href: `#/runs/${alert.run_id}` } })]
           : []),
         ...(alert.error ? [element('p', { className: 'error-line', text: alert.error })] : []),
+        // An anomaly has no error; its headline (kind, count, asset, point) is what the operator needs.
+        ...(alert.event === 'price_anomaly' && typeof alert.text === 'string'
+          ? [
+              element('p', {
+                className: 'alert-text',
+                text: alert.text.split('\n')[0].replace(/^:\w+: /, ''),
+              }),
+            ]
+          : []),
       ]),
     ),
   );

@@ -11,7 +11,10 @@ export interface AlertPayload {
   /** The job key. */
   job: string;
   run_id: string | null;
-  /** The status of the run the alert is about (`failed`, `succeeded`), null for an overdue job. */
+  /**
+   * The status of the run the alert is about (`failed`, `succeeded`; `running` for a `price_anomaly`, raised while
+   * the writing run goes on), null for an overdue job.
+   */
   status: string | null;
   error: string | null;
   consecutive_failures: number;
@@ -19,6 +22,8 @@ export interface AlertPayload {
   run_url: string | null;
   /** When the alert was raised (ISO 8601, UTC). */
   at: string;
+  /** `price_anomaly` only: the flags it is about. */
+  anomaly?: AnomalySummary;
 }
 
 export interface AlertFacts {
@@ -35,22 +40,30 @@ export interface AlertFacts {
   anomaly?: AnomalySummary;
 }
 
-/** What a `price_anomaly` alert says: how many new flags of each kind, and one of them as an example. */
+/**
+ * What a `price_anomaly` alert says: the first write of the hour that recorded flags of its kind — how many, and
+ * one of them as an example. Later flags of that kind and job in the same hour are not alerted (docs/operations.md).
+ */
 export interface AnomalySummary {
-  counts: Record<string, number>;
-  example: { asset: string; timestamp: string; source: string; kind: string };
+  kind: string;
+  /** New flags of `kind` recorded by that one write. */
+  count: number;
+  /** The asset's CoinGecko id (its name everywhere else in the service), and its id in this service. */
+  asset: string;
+  asset_id: string;
+  /** The flagged point (ISO 8601, UTC) and the provider whose row it is. */
+  timestamp: string;
+  source: string;
 }
 
-function anomalyHeadline(facts: AlertFacts): string {
-  const { counts, example } = facts.anomaly ?? { counts: {}, example: undefined };
-  const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
-  const kinds = Object.entries(counts)
-    .map(([kind, count]) => `${count} ${kind}`)
-    .join(', ');
-  const first = example
-    ? `; e.g. ${example.kind} of ${example.asset} (${example.source}) at ${example.timestamp}`
-    : '';
-  return `:mag: Price anomaly: ${total} new flag(s) (${kinds}) written by ${facts.job}${first}`;
+function anomalyHeadline(job: string, anomaly: AnomalySummary | undefined): string {
+  if (!anomaly) return `:mag: Price anomaly written by ${job}`;
+  const { kind, count, asset, source, timestamp } = anomaly;
+  const others = count > 1 ? ` and ${count - 1} more` : '';
+  return (
+    `:mag: Price anomaly: ${count} new ${kind} flag(s) written by ${job}; ` +
+    `${asset} (${source}) at ${timestamp}${others}. Further ${kind} flags of ${job} this hour are not alerted`
+  );
 }
 
 /** Errors are shown on one line and kept short: a chat message is not a log. */
@@ -81,7 +94,7 @@ function headline(facts: AlertFacts): string {
     case 'job_overdue':
       return `:warning: Job ${facts.job} is overdue: no successful run for ${duration(facts.overdueMs ?? 0)}`;
     case 'price_anomaly':
-      return anomalyHeadline(facts);
+      return anomalyHeadline(facts.job, facts.anomaly);
   }
 }
 
@@ -101,5 +114,6 @@ export function buildPayload(facts: AlertFacts, baseUrl: string | undefined): Al
     consecutive_failures: facts.consecutiveFailures,
     run_url: url,
     at: facts.at.toISOString(),
+    ...(facts.anomaly ? { anomaly: facts.anomaly } : {}),
   };
 }

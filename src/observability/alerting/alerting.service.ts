@@ -41,7 +41,8 @@ const episodeAfter = (success: { id: string } | null): string => `after:${succes
 /**
  * Raises `job_failing` after ALERT_AFTER_FAILURES failed runs in a row, `job_recovered` on the first
  * success after a failing or overdue alert, and `job_overdue` when an enabled job has gone without a
- * success for twice its schedule interval plus its timeout while this service was up. Each alert is
+ * success for twice its schedule interval plus its timeout while this service was up, and sends the alerts other
+ * modules raise through `notify` (`price_anomaly`, PriceAnomalyAlerts). Each alert is
  * claimed in `job_alerts` (one replica wins) and delivered in the background: a slow or broken
  * receiver never delays a run or a trigger.
  */
@@ -107,6 +108,14 @@ export class AlertingService implements OnModuleInit, OnApplicationBootstrap, Be
   /** Resolves once every evaluation and delivery started so far has finished (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /**
+   * Claims and sends an alert that no run's end raises (`price_anomaly`), in the background: the price write that
+   * found the anomaly never waits for the claim or the delivery. `facts` is read in that background work too.
+   */
+  notify(episode: string, facts: () => Promise<AlertFacts>): void {
+    this.track(async () => this.raise(await facts(), episode));
   }
 
   /** Looks for enabled jobs without a success for 2 × their interval + their timeout; raises `job_overdue`. */

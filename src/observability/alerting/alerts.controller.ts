@@ -29,7 +29,11 @@ export class ListAlertsQuery {
 export class AlertDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: ALERT_EVENTS, example: 'job_failing' }) event!: string;
-  @ApiProperty({ example: 'price_collection', description: 'The job key' }) job!: string;
+  @ApiProperty({
+    example: 'price_collection',
+    description: 'The job key (for `price_anomaly`, the job whose price write recorded the flags)',
+  })
+  job!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) run_id!: string | null;
   @ApiProperty({ example: 'Job price_collection is failing: 3 runs in a row failed' }) text!: string;
   @ApiProperty({ nullable: true, type: String, example: 'CoinGecko answered 503 after 5 attempts' })
@@ -73,7 +77,7 @@ function toDto(alert: AlertRecord): AlertDto {
   };
 }
 
-/** The alerts raised about jobs, for the dashboard's "recent alerts"; any valid token reads them. */
+/** The alerts raised about jobs and price anomalies, for the dashboard's "recent alerts"; any valid token reads them. */
 @ApiTags('alerts')
 @ApiAuth()
 @Controller('alerts')
@@ -83,10 +87,11 @@ export class AlertsController {
   @Get()
   @ApiOperation({
     operationId: 'listAlerts',
-    summary: 'Recent alerts (job_failing, job_recovered, job_overdue), newest first, with their delivery',
+    summary:
+      'Recent alerts (job_failing, job_recovered, job_overdue, price_anomaly), newest first, with their delivery',
     description:
-      'The alerts raised about jobs (what the webhook was sent), newest first, each with its delivery state ' +
-      'and attempts; `limit` (default 20) caps the list.',
+      'The alerts raised about jobs and about anomalies their price writes found (what the webhook was sent), ' +
+      'newest first, each with its delivery state and attempts; `limit` (default 20) caps the list.',
   })
   @ApiOkResponse({ type: AlertListDto })
   @ApiBadRequestResponse({

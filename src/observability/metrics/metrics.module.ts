@@ -4,6 +4,7 @@ import { CoinGeckoUsageModule } from '../../coingecko/usage/coingecko-usage.modu
 import { JobsModule } from '../../jobs/jobs.module.js';
 import { ProvidersModule } from '../../providers/providers.module.js';
 import { ProvidersUsageModule } from '../../providers/usage/providers-usage.module.js';
+import { PriceFlagsStoreModule } from '../../prices-quality/price-flags-store.module.js';
 import { AlertingModule } from '../alerting/alerting.module.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
@@ -16,6 +17,7 @@ import { MetricsService } from './metrics.service.js';
     ProvidersModule,
     ProvidersUsageModule,
     AlertingModule,
+    PriceFlagsStoreModule,
   ],
   controllers: [MetricsController],
   providers: [MetricsService],

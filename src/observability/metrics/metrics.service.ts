@@ -11,6 +11,8 @@ import { JobRunsReadRepository } from '../../jobs/history/job-runs.read-reposito
 import { CoinPaprikaClient } from '../../providers/coinpaprika/coinpaprika.client.js';
 import { registerProviderMetrics } from '../../providers/provider-metrics.js';
 import { ProviderUsageService } from '../../providers/usage/provider-usage.service.js';
+import { registerPriceFlagMetrics } from '../../prices-quality/price-flag-metrics.js';
+import { PriceFlagsWriteRepository } from '../../prices-quality/price-flags.write-repository.js';
 import { registerAlertMetrics } from '../alerting/alert-metrics.js';
 import { AlertingService } from '../alerting/alerting.service.js';
 
@@ -34,7 +36,7 @@ const COINGECKO_COUNTERS: Record<keyof EndpointStats, { name: string; help: stri
 
 /**
  * Prometheus metrics of this process (`/metrics`): Node's defaults, the runs this instance executed, what
- * they wrote, the CoinGecko client's counters, and — read from the database at scrape time, so every
+ * they wrote, the providers' counters, the price flags recorded, and — read from the database at scrape time, so every
  * replica reports the same — when each job last succeeded.
  */
 @Injectable()
@@ -42,6 +44,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   readonly registry = new Registry();
   private readonly logger = new Logger(MetricsService.name);
   private unsubscribe: (() => void) | undefined;
+  private readonly unsubscribeFlags: () => void;
 
   private readonly runs = new Counter({
     name: 'cpb_job_runs_total',
@@ -74,11 +77,13 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     usage: CoinGeckoUsageService,
     coinpaprika: CoinPaprikaClient,
     providerUsage: ProviderUsageService,
+    flags: PriceFlagsWriteRepository,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'cpb_' });
     registerAlertMetrics(this.registry, alerting);
     registerCoinGeckoUsageMetrics(this.registry, usage);
     registerProviderMetrics(this.registry, coinpaprika, providerUsage);
+    this.unsubscribeFlags = registerPriceFlagMetrics(this.registry, flags);
     // prom-client calls collect() with the metric as `this`; these are what the callbacks need from here.
     // (the constructor's parameters are in scope there).
     const logger = this.logger;
@@ -144,6 +149,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    this.unsubscribeFlags();
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
