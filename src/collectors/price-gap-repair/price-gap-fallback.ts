@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PriceGapsRepository } from '../../assets/price-gaps.repository.js';
+import { isUpstreamFailure } from '../../jobs/job-errors.js';
 import { CoinPaprikaError } from '../../providers/coinpaprika/coinpaprika.errors.js';
 import { messageOf, NoProviderPricedError } from '../../providers/fallback/price-fallback.js';
 import { chartOf } from '../../providers/market-data-provider.js';
@@ -55,7 +56,7 @@ export class PriceGapFallback {
       // Refused before it was sent (a range beyond the plan, the budget): not a call.
       if (!(error instanceof CoinPaprikaError)) custom.calls--;
       if (error instanceof HistoryRangeUnavailableError) return null;
-      if (!isProviderFailure(error)) throw error;
+      if (!(error instanceof Error && isUpstreamFailure(error))) throw error;
       providers.failed[provider.name] ??= error;
       custom.fallback_reasons = { ...custom.fallback_reasons, [provider.name]: messageOf(error) };
       return null;
@@ -102,9 +103,4 @@ export class PriceGapFallback {
       `${filled} price slot(s) came from ${PROVIDER_LABELS[fallback.name]}, the fallback: ${why}`,
     );
   }
-}
-
-/** A provider's own failure (after its retries, or its budget): upstream errors carry `upstream = true`. */
-function isProviderFailure(error: unknown): error is Error {
-  return error instanceof Error && (error as { upstream?: unknown }).upstream === true;
 }

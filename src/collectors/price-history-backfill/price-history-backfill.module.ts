@@ -5,6 +5,7 @@ import { CoinGeckoUsageModule } from '../../coingecko/usage/coingecko-usage.modu
 import { JobModule } from '../../jobs/framework/job-module.js';
 import { ProvidersModule } from '../../providers/providers.module.js';
 import { BackfillBudget } from './backfill-budget.js';
+import { BackfillOutageFallback } from './outage-fallback.js';
 import { PriceCoverageModule } from './price-coverage.module.js';
 import { PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
 import { PriceHistoryBackfiller } from './price-history-backfiller.service.js';
@@ -15,6 +16,7 @@ import { SCHEDULE_YIELD_WAIT, ScheduleYield } from './schedule-yield.js';
   providers: [
     PriceHistoryBackfiller,
     BackfillBudget,
+    BackfillOutageFallback,
     ScheduleYield,
     { provide: SCHEDULE_YIELD_WAIT, useValue: abortableSleep },
   ],

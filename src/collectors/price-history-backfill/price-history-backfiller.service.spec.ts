@@ -9,6 +9,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import type { JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import { emptyMetrics } from '../../jobs/job-result.js';
 import type { BackfillBudget } from './backfill-budget.js';
+import { BackfillOutageFallback } from './outage-fallback.js';
 import { type PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
 import { PriceHistoryBackfiller } from './price-history-backfiller.service.js';
 import type {
@@ -65,6 +66,7 @@ function backfiller(options: {
   };
   const coverage = {
     dailySource: null,
+    fallbackSource: null,
     candidates: vi.fn(() => Promise.resolve(options.assets)),
     rangeDone: vi.fn(() => Promise.resolve()),
     failed: vi.fn(() => Promise.resolve(1)),
@@ -76,16 +78,20 @@ function backfiller(options: {
         ? { plan: options.plan ?? 'public' }
         : { byKey: { price_history_backfill: { settings: options.settings ?? SETTINGS } } },
   };
+  const prices = {
+    insertMissing: vi.fn((rows: unknown[]) => Promise.resolve(rows.length)),
+  } as unknown as PriceGapsRepository;
+  const clock = options.clock ?? { now: () => NOW };
   const service = new PriceHistoryBackfiller(
     coingecko as unknown as CoinGeckoClient,
     { pricedLimit: 10 } as PriceGapsService,
-    {
-      insertMissing: vi.fn((rows: unknown[]) => Promise.resolve(rows.length)),
-    } as unknown as PriceGapsRepository,
+    prices,
     coverage as unknown as PriceHistoryCoverageRepository,
     { headroom: () => Promise.resolve(options.headroom ?? null) } as unknown as BackfillBudget,
+    // No second provider here: the outage fallback is tested end to end (price-history-backfill-outage.e2e-spec.ts).
+    new BackfillOutageFallback(prices, coverage as unknown as PriceHistoryCoverageRepository, clock),
     config as unknown as ConfigService<AppConfig, true>,
-    options.clock ?? { now: () => NOW },
+    clock,
     {
       decide: options.decide ?? (() => Promise.resolve({ go: true, priority: {} })),
     } as unknown as ScheduleYield,

@@ -3,19 +3,20 @@ import { ConfigService } from '@nestjs/config';
 import { PriceGapsRepository } from '../../assets/price-gaps.repository.js';
 import { PriceGapsService } from '../../assets/price-gaps.service.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
-import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
+import { CoinGeckoBudgetError, CoinGeckoError } from '../../coingecko/coingecko.errors.js';
 import { CoinGeckoYieldError, withLowPriority } from '../../coingecko/limiter/call-priority.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
 import { JobHandler } from '../../jobs/framework/job-handler.decorator.js';
+import { isUpstreamFailure } from '../../jobs/job-errors.js';
 import { ScheduledJob } from '../../jobs/framework/scheduled-job.js';
 import type { JobMetrics } from '../../jobs/job-result.js';
-import type { MarketDataProvider } from '../../providers/market-data-provider.js';
 import { MarketDataProviders } from '../../providers/market-data-providers.service.js';
 import { BackfillBudget } from './backfill-budget.js';
-import type { BackfillCounts, Context } from './backfill-run.js';
+import type { BackfillCounts, BackfillRun, Context } from './backfill-run.js';
 import { backfillDailyFrom } from './daily-from-provider.js';
 import { historyRanges, historyRows, SPACING_MS, type HistoryRanges } from './history-points.js';
+import { BackfillOutageFallback } from './outage-fallback.js';
 import { PRICE_HISTORY_BACKFILL_JOB, PUBLIC_PLAN_HISTORY_DAYS } from './price-history-backfill.job.js';
 import {
   PriceHistoryCoverageRepository,
@@ -44,11 +45,13 @@ const RUN_LEVEL_CODES: ReadonlySet<number> = new Set([10002, 10005, 10010, 10011
  * `backfilled`, and flow into the rollups in the same transaction. An asset whose calls CoinGecko refuses (an
  * unknown coin, a range the plan does not allow, a malformed answer) counts a try; after MAX_TRIES it is set
  * aside. Before each asset the run checks the month's budget against the other jobs' projection and stops,
- * `deferred_for_budget`, when it would not cover the asset's calls.
+ * `deferred_for_budget`, when it would not cover the asset's calls. With a second provider in PRICE_PROVIDERS, a
+ * CoinGecko outage or a spent budget does not end the run: the rest of it asks that provider (outage-fallback.ts).
  *
  * Metrics: `items_processed` = assets checked, `items_created` = points inserted, `items_skipped` = assets left
  * pending. Custom: assets_checked, assets_backfilled, assets_pending, points_inserted, calls,
- * deferred_for_budget (1 when the run stopped for the budget), assets_failed.
+ * deferred_for_budget (1 when the run stopped for the budget), assets_failed; with a second provider also
+ * calls_by_source, prices_by_source, assets_from_fallback and, once it was asked, fallback_reasons.
  */
 @Injectable()
 export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_JOB) implements OnModuleInit {
@@ -58,6 +61,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     private readonly prices: PriceGapsRepository,
     private readonly coverage: PriceHistoryCoverageRepository,
     private readonly budget: BackfillBudget,
+    private readonly outage: BackfillOutageFallback,
     private readonly config: ConfigService<AppConfig, true>,
     @Inject(JOB_CLOCK) private readonly clock: Clock,
     private readonly yields: ScheduleYield,
@@ -105,8 +109,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     // Which ranges exist depends on the settings only; each call's bounds are taken when it is made.
     const ranges = historyRanges(now, history);
     // The same settings decided it when the coverage was built (history-sources.ts).
-    const second = this.coverage.dailySource;
-    const dailyProvider = second === null ? undefined : this.providers?.get(second);
+    const dailySource = this.coverage.dailySource;
+    const dailyProvider = dailySource === null ? undefined : this.providers?.get(dailySource);
     const custom: BackfillCounts = Object.assign(metrics.custom, {
       assets_checked: 0,
       assets_backfilled: 0,
@@ -118,10 +122,13 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       waited_for_schedule_ms: 0,
       deferred_for_schedule: 0,
     });
-    if (dailyProvider) {
-      custom.calls_by_source = { [dailyProvider.name]: 0 };
-      custom.prices_by_source = { [dailyProvider.name]: 0 };
+    const fallback = this.outage.forRun(custom);
+    const second = dailyProvider ?? fallback?.provider;
+    if (second) {
+      custom.calls_by_source = { [second.name]: 0 };
+      custom.prices_by_source = { coingecko: 0, [second.name]: 0 };
     }
+    const run: BackfillRun = { ctx, custom, now, history, dailyProvider, fallback };
 
     const assets = await this.coverage.candidates(this.gaps.pricedLimit, maxTries, limit);
     const headroom = await this.budget.headroom(now);
@@ -130,19 +137,24 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       ctx.signal.throwIfAborted();
       // The budget is CoinGecko's: a daily range on another provider costs it nothing.
       const needed = callsNeeded(asset, ranges, dailyProvider !== undefined);
-      if (headroom !== null && headroom - custom.calls < needed) {
+      if (!fallback?.down && headroom !== null && headroom - custom.calls < needed) {
         custom.deferred_for_budget = 1;
+        const left = Math.max(0, headroom - custom.calls);
         logger.warn(
           { headroom, calls: custom.calls, needed, asset: asset.coingeckoId },
-          `Price history backfill deferred for the budget: ${Math.max(0, headroom - custom.calls)} call(s) left this month ` +
+          `Price history backfill deferred for the budget: ${left} call(s) left this month ` +
             `after the scheduled jobs' projection, ${asset.coingeckoId} needs ${needed}`,
         );
-        break;
+        if (!fallback) break;
+        const reason =
+          `CoinGecko's monthly budget leaves the backfill ${left} call(s) after the scheduled jobs' projection, ` +
+          `${asset.coingeckoId} needs ${needed}`;
+        this.outage.coingeckoDown(run, 'budget', new Error(reason));
       }
       custom.assets_checked++;
-      let backfilled: boolean;
+      let outcome: AssetOutcome;
       try {
-        backfilled = await this.backfillAsset(asset, ranges, { ctx, custom, now, history, dailyProvider });
+        outcome = await this.backfillAsset(asset, ranges, run);
       } catch (error) {
         if (!(error instanceof DeferredForSchedule)) throw error;
         custom.deferred_for_schedule = 1;
@@ -153,8 +165,9 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         );
         break;
       }
-      if (backfilled) custom.assets_backfilled++;
-      else custom.assets_failed++;
+      if (outcome === 'backfilled') custom.assets_backfilled++;
+      else if (outcome === 'failed') custom.assets_failed++;
+      else custom.assets_from_fallback = (custom.assets_from_fallback ?? 0) + 1;
       metrics.items_created = custom.points_inserted;
       ctx.progress(index + 1, assets.length);
     }
@@ -169,21 +182,20 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         `${custom.points_inserted} point(s) inserted; ${counts.pending} pending, ${counts.set_aside} set aside` +
         (custom.deferred_for_budget ? '; deferred for the budget' : ''),
     );
+    this.outage.report(ctx, custom, fallback);
     return metrics;
   }
 
-  /** Both ranges of one asset (those not done yet); false when a call was refused and counted as a try. */
+  /**
+   * Both ranges of one asset (those not done yet): `failed` when a call was refused and counted as a try,
+   * `fallback` when a CoinGecko range went to the outage fallback instead.
+   */
   private async backfillAsset(
     asset: BackfillCandidate,
     ranges: HistoryRanges,
-    run: {
-      ctx: Context;
-      custom: BackfillCounts;
-      now: Date;
-      history: { days: number; hourlyDays: number };
-      dailyProvider?: MarketDataProvider;
-    },
-  ): Promise<boolean> {
+    run: BackfillRun,
+  ): Promise<AssetOutcome> {
+    let outcome: AssetOutcome = 'backfilled';
     const plan: [Granularity, boolean, { from: Date; to: Date } | null][] = [
       ['hourly', asset.hourlyDone, ranges.hourly],
       ['daily', asset.dailyDone, ranges.daily],
@@ -192,12 +204,17 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       if (done) continue;
       if (granularity === 'daily' && run.dailyProvider && range !== null) {
         const deps = { prices: this.prices, coverage: this.coverage, clock: this.clock };
-        if (!(await backfillDailyFrom(deps, run.dailyProvider, asset, range, run))) return false;
+        if (!(await backfillDailyFrom(deps, run.dailyProvider, asset, range, run))) return 'failed';
         continue;
       }
       if (range === null) {
         // No daily range to ask (DAYS within the hourly window): nothing is missing there.
         await this.coverage.rangeDone(asset.id, granularity, { from: null, to: null, inserted: 0 }, run.now);
+        continue;
+      }
+      if (run.fallback?.down) {
+        await this.outage.fill(asset, granularity, run);
+        outcome = 'fallback';
         continue;
       }
       let asked = range;
@@ -214,25 +231,35 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         // Only a call CoinGecko answered was sent: not one stopped in a yield wait, refused by the limiter's
         // terms or the budget (nothing sent), or cancelled before an answer.
         if (error instanceof CoinGeckoError) run.custom.calls++;
-        if (!isAssetLevel(error)) throw error;
+        if (!isAssetLevel(error)) {
+          // An outage or the spent budget, after the client's retries; a cancel is neither.
+          if (!run.fallback || !(error instanceof Error) || !isUpstreamFailure(error)) throw error;
+          run.ctx.signal.throwIfAborted();
+          this.outage.coingeckoDown(run, error instanceof CoinGeckoBudgetError ? 'budget' : 'outage', error);
+          await this.outage.fill(asset, granularity, run);
+          outcome = 'fallback';
+          continue;
+        }
         const tries = await this.coverage.failed(asset.id, error.message, run.now);
         run.ctx.logger.warn(
           { asset: asset.coingeckoId, granularity, tries, error: error.message },
           `Price history of ${asset.coingeckoId} (${granularity}) failed, try ${tries}: ${error.message}`,
         );
-        return false;
+        return 'failed';
       }
       // A coin listed within the range answers from its first point on: that is its whole history.
       const { rows, first, last } = historyRows(asset.id, chart, asked, SPACING_MS[granularity]);
       const inserted = await this.prices.insertMissing(rows, { signal: run.ctx.signal, backfilled: true });
       run.custom.points_inserted += inserted;
+      if (run.custom.prices_by_source)
+        run.custom.prices_by_source.coingecko = (run.custom.prices_by_source.coingecko ?? 0) + inserted;
       await this.coverage.rangeDone(asset.id, granularity, { from: first, to: last, inserted }, run.now);
       // The daily range is another provider's: CoinGecko's row is complete with its hourly range.
       if (run.dailyProvider && granularity === 'hourly') {
         await this.coverage.rangeDone(asset.id, 'daily', { from: null, to: null, inserted: 0 }, run.now);
       }
     }
-    return true;
+    return outcome;
   }
 
   /**
@@ -274,6 +301,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     }
   }
 }
+
+type AssetOutcome = 'backfilled' | 'failed' | 'fallback';
 
 /** CoinGecko calls the asset still needs (its budget is what is checked). */
 function callsNeeded(asset: BackfillCandidate, ranges: HistoryRanges, dailyElsewhere: boolean): number {

@@ -18,6 +18,11 @@ export interface BackfillCandidate {
   coingeckoId: string;
   /** The asset's id at the provider of the daily range when that is not CoinGecko (null until mapped). */
   dailyProviderId?: string | null;
+  /** The asset's id at the outage fallback (the next provider of PRICE_PROVIDERS), null until mapped. */
+  fallbackProviderId?: string | null;
+  /** The ranges the fallback already stood in for during an outage (its own coverage row). */
+  fallbackHourlyDone?: boolean;
+  fallbackDailyDone?: boolean;
   dailyDone: boolean;
   hourlyDone: boolean;
   tries: number;
@@ -50,6 +55,10 @@ export interface CoverageCounts {
   set_aside: number;
 }
 
+/** Of an asset's two coverage rows (c CoinGecko's, d the daily source's): the error of the one tried most. */
+const COMBINED_LAST_ERROR = sql`case when coalesce(d.tries, 0) >= coalesce(c.tries, 0) and d.last_error is not null
+  then d.last_error else coalesce(c.last_error, d.last_error) end`;
+
 const iso = (value: Date | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /**
@@ -63,6 +72,8 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
   readonly maxTries: number;
   /** The provider of the daily range when CoinGecko's plan cannot serve it (history-sources.ts); else null. */
   readonly dailySource: ProviderName | null;
+  /** The provider asked when CoinGecko is down or over its budget: the first other one of PRICE_PROVIDERS. */
+  readonly fallbackSource: ProviderName | null;
 
   constructor(
     orm: MikroORM,
@@ -83,6 +94,8 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
       typeof days === 'number' ? days : 365,
     );
     this.dailySource = source === 'coingecko' ? null : source;
+    this.fallbackSource =
+      config.get('providers', { infer: true }).order.find((name) => name !== COINGECKO_SOURCE) ?? null;
   }
 
   /**
@@ -98,28 +111,41 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
          order by r.rank, r.asset_id
          limit ${pricedLimit}
       )`;
+    const fallback = this.fallbackSource;
+    const fallbackColumns =
+      fallback === null
+        ? sql`null::text as fallback_provider_id, false as fallback_hourly_done, false as fallback_daily_done`
+        : sql`fm.provider_id as fallback_provider_id, coalesce(f.hourly_done, false) as fallback_hourly_done,
+              coalesce(f.daily_done, false) as fallback_daily_done`;
+    const fallbackJoins =
+      fallback === null
+        ? sql``
+        : sql`left join price_history_coverage f on f.asset_id = a.id and f.source = ${fallback}
+        left join asset_provider_ids fm on fm.asset_id = a.id and fm.provider = ${fallback}`;
     const second = this.dailySource;
     if (second === null) {
       return sql`${top}
       select a.id, a.coingecko_id, a.is_tracked, t.rank, c.daily_done, c.hourly_done, c.tries,
-             c.completed_at, c.last_error, c.last_tried_at, null::text as daily_provider_id
+             c.completed_at, c.last_error, c.last_tried_at, null::text as daily_provider_id, ${fallbackColumns}
         from assets a
         left join top t on t.asset_id = a.id
         left join price_history_coverage c on c.asset_id = a.id and c.source = ${COINGECKO_SOURCE}
+        ${fallbackJoins}
        where t.asset_id is not null or a.is_tracked`;
     }
     return sql`${top}
       select a.id, a.coingecko_id, a.is_tracked, t.rank, d.daily_done, c.hourly_done,
              greatest(c.tries, d.tries) as tries,
              case when c.hourly_done and d.daily_done then greatest(c.last_tried_at, d.last_tried_at) end as completed_at,
-             case when coalesce(d.tries, 0) >= coalesce(c.tries, 0) and d.last_error is not null then d.last_error
-                  else coalesce(c.last_error, d.last_error) end as last_error,
-             greatest(c.last_tried_at, d.last_tried_at) as last_tried_at, m.provider_id as daily_provider_id
+             ${COMBINED_LAST_ERROR} as last_error,
+             greatest(c.last_tried_at, d.last_tried_at) as last_tried_at, m.provider_id as daily_provider_id,
+             ${fallbackColumns}
         from assets a
         left join top t on t.asset_id = a.id
         left join price_history_coverage c on c.asset_id = a.id and c.source = ${COINGECKO_SOURCE}
         left join price_history_coverage d on d.asset_id = a.id and d.source = ${second}
         left join asset_provider_ids m on m.asset_id = a.id and m.provider = ${second}
+        ${fallbackJoins}
        where t.asset_id is not null or a.is_tracked`;
   }
 
@@ -128,17 +154,25 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
     const { rows } = await sql<BackfillCandidate>`
       select p.id, p.coingecko_id as "coingeckoId", coalesce(p.daily_done, false) as "dailyDone",
              coalesce(p.hourly_done, false) as "hourlyDone", coalesce(p.tries, 0) as tries,
-             p.daily_provider_id as "dailyProviderId"
+             p.daily_provider_id as "dailyProviderId", p.fallback_provider_id as "fallbackProviderId",
+             p.fallback_hourly_done as "fallbackHourlyDone", p.fallback_daily_done as "fallbackDailyDone"
         from (${this.priced(pricedLimit)}) p
        where p.completed_at is null and coalesce(p.tries, 0) < ${maxTries}
          -- Waiting for a mapping only (its CoinGecko part done): nothing to ask yet, so it takes no place in the run.
          and not (${this.dailySource !== null} and coalesce(p.hourly_done, false) and p.daily_provider_id is null)
-       order by p.is_tracked desc, p.rank nulls last, p.coingecko_id
+       -- Assets the fallback already gave history in an outage wait behind those with none, so a long outage
+       -- reaches every asset rather than asking the same first ones run after run.
+       order by p.is_tracked desc, (p.fallback_hourly_done or p.fallback_daily_done), p.rank nulls last,
+                p.coingecko_id
        limit ${limit}`.execute(this.db());
     return rows;
   }
 
-  /** Records one range as done: the earliest and latest point the answer held (null for an empty answer). */
+  /**
+   * Records one range as done: the earliest and latest point the answer held (null for an empty answer). A range
+   * marked done without points keeps the bounds an earlier answer recorded (the fallback's hourly range, then the
+   * daily range's "hourly done" mark on the same row).
+   */
   async rangeDone(
     assetId: string,
     granularity: Granularity,
@@ -157,7 +191,7 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
       values (${assetId}::uuid, ${source}, ${fromText}::timestamptz, ${toText}::timestamptz, true,
               ${points.inserted}, ${now.toISOString()}::timestamptz)
       on conflict (asset_id, source) do update set
-        ${from} = excluded.${from}, ${to} = excluded.${to}, ${done} = true,
+        ${from} = coalesce(excluded.${from}, c.${from}), ${to} = coalesce(excluded.${to}, c.${to}), ${done} = true,
         points_inserted = c.points_inserted + excluded.points_inserted, last_tried_at = excluded.last_tried_at,
         completed_at = case when ${otherDone} then excluded.last_tried_at else c.completed_at end`.execute(
       this.db(),
@@ -211,8 +245,13 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
     }));
   }
 
-  /** One asset's coverage; null when the backfill has not touched it. */
+  /**
+   * One asset's coverage; null when the backfill has not touched it. With the daily range on another provider it is
+   * the asset's two rows together, as `priced` combines them: the hourly range from CoinGecko's row, the daily range
+   * from the other provider's.
+   */
   async ofAsset(assetId: string): Promise<AssetCoverage | null> {
+    const second = this.dailySource;
     const { rows } = await sql<{
       daily_from: Date | null;
       daily_to: Date | null;
@@ -222,11 +261,22 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
       tries: number;
       last_error: string | null;
       completed_at: Date | null;
-    }>`
+    }>`${
+      second === null
+        ? sql`
       select daily_from, daily_to, hourly_from, hourly_to, points_inserted, tries, last_error, completed_at
-        from price_history_coverage where asset_id = ${assetId}::uuid and source = ${COINGECKO_SOURCE}`.execute(
-      this.db(),
-    );
+        from price_history_coverage where asset_id = ${assetId}::uuid and source = ${COINGECKO_SOURCE}`
+        : sql`
+      select d.daily_from, d.daily_to, c.hourly_from, c.hourly_to,
+             (coalesce(c.points_inserted, 0) + coalesce(d.points_inserted, 0))::int as points_inserted,
+             greatest(c.tries, d.tries) as tries,
+             ${COMBINED_LAST_ERROR} as last_error,
+             case when c.hourly_done and d.daily_done then greatest(c.completed_at, d.completed_at) end as completed_at
+        from (select ${assetId}::uuid as asset_id) a
+        left join price_history_coverage c on c.asset_id = a.asset_id and c.source = ${COINGECKO_SOURCE}
+        left join price_history_coverage d on d.asset_id = a.asset_id and d.source = ${second}
+       where c.asset_id is not null or d.asset_id is not null`
+    }`.execute(this.db());
     const row = rows[0];
     if (!row) return null;
     const status =
