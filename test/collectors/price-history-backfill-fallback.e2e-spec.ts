@@ -147,6 +147,30 @@ describe('price history backfill: the daily range from the next provider', () =>
     expect(summary.body).toMatchObject({ priced: 2, complete: 2, pending: 0, set_aside: 0, percent: 100 });
     expect(await db.query(DUPLICATE_QUERIES.asset_prices)).toEqual([]);
 
+    // An asset's detail shows the two rows together: the daily range from CoinPaprika's, the hourly one from CoinGecko's.
+    const [asset] = await db.query<{ id: string; points: number }>(
+      `select asset_id as id, sum(points_inserted)::int as points from price_history_coverage
+        group by asset_id order by asset_id limit 1`,
+    );
+    const detail = await request(app.getHttpServer())
+      .get(`/api/v1/assets/${asset.id}`)
+      .set('authorization', `Bearer ${TOKEN}`)
+      .expect(200);
+    const detailCoverage = (detail.body as { coverage: Record<string, string | number | null> }).coverage;
+    expect(detailCoverage).toMatchObject({
+      status: 'complete',
+      tries: 0,
+      last_error: null,
+      points_inserted: asset.points,
+    });
+    const daysBack = (at: string | number | null) => (NOW.getTime() - Date.parse(String(at))) / DAY_MS;
+    expect(Math.round(daysBack(detailCoverage.daily_from))).toBe(730);
+    expect(Math.round(daysBack(detailCoverage.hourly_from))).toBe(2);
+    expect(Date.parse(String(detailCoverage.daily_to))).toBeLessThan(
+      Date.parse(String(detailCoverage.hourly_from)),
+    );
+    expect(detailCoverage.completed_at).not.toBeNull();
+
     // Done: a second run asks neither provider.
     gecko.reset();
     paprika.reset();
