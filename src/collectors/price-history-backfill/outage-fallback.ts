@@ -63,20 +63,21 @@ export class BackfillOutageFallback {
    * One CoinGecko range of the asset from the fallback, within its plan. Nothing is asked when the asset has no id
    * there, when the fallback holds the range already, when its plan reaches none of it, or after it failed this run.
    * Its refusal of this asset is logged and counts no try: CoinGecko may still serve the range once it answers again.
+   * True when it answered for the range, or held it already.
    */
-  async fill(asset: BackfillCandidate, granularity: Granularity, run: BackfillRun): Promise<void> {
+  async fill(asset: BackfillCandidate, granularity: Granularity, run: BackfillRun): Promise<boolean> {
     const fallback = run.fallback;
-    if (!fallback || fallback.failed || !asset.fallbackProviderId) return;
+    if (!fallback || fallback.failed || !asset.fallbackProviderId) return false;
     const { provider } = fallback;
     const held = granularity === 'hourly' ? asset.fallbackHourlyDone : asset.fallbackDailyDone;
     if (held) {
       fallback.served++;
-      return;
+      return true;
     }
     const now = this.clock.now();
     const wanted = historyRanges(now, run.history)[granularity];
     const asked = wanted && withinReach(provider.capabilities(), granularity, wanted, now);
-    if (!asked) return;
+    if (!asked) return false;
     const { ctx, custom } = run;
     const calls = (custom.calls_by_source ??= {});
     let points;
@@ -87,7 +88,7 @@ export class BackfillOutageFallback {
       ctx.signal.throwIfAborted();
       // Refused before it was sent (beyond the plan, the budget): not a call.
       if (!(error instanceof CoinPaprikaError)) calls[provider.name] = (calls[provider.name] ?? 1) - 1;
-      if (error instanceof HistoryRangeUnavailableError) return;
+      if (error instanceof HistoryRangeUnavailableError) return false;
       const message = messageOf(error);
       if (
         error instanceof CoinPaprikaError &&
@@ -97,7 +98,7 @@ export class BackfillOutageFallback {
           { asset: asset.coingeckoId, provider: provider.name, granularity, error: message },
           `Price history of ${asset.coingeckoId} (${granularity}) not served by ${PROVIDER_LABELS[provider.name]} either: ${message}`,
         );
-        return;
+        return false;
       }
       if (!(error instanceof Error && isUpstreamFailure(error))) throw error;
       fallback.failed = error;
@@ -106,7 +107,7 @@ export class BackfillOutageFallback {
         { provider: provider.name, error: message },
         `Price history backfill: ${PROVIDER_LABELS[provider.name]} failed too and is asked nothing more this run: ${message}`,
       );
-      return;
+      return false;
     }
     fallback.served++;
     const { rows, first, last } = historyRows(asset.id, chartOf(points), asked, SPACING_MS[granularity]);
@@ -125,6 +126,7 @@ export class BackfillOutageFallback {
       run.now,
       provider.name,
     );
+    return true;
   }
 
   /**

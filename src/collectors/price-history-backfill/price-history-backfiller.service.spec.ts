@@ -8,6 +8,8 @@ import { CoinGeckoBudgetError, CoinGeckoError } from '../../coingecko/coingecko.
 import type { AppConfig } from '../../config/app-config.js';
 import type { JobHandlerContext } from '../../jobs/framework/job-handler.decorator.js';
 import { emptyMetrics } from '../../jobs/job-result.js';
+import { COINPAPRIKA_CAPABILITIES } from '../../providers/coinpaprika/coinpaprika.capabilities.js';
+import type { MarketDataProviders } from '../../providers/market-data-providers.service.js';
 import type { BackfillBudget } from './backfill-budget.js';
 import { BackfillOutageFallback } from './outage-fallback.js';
 import { type PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
@@ -55,6 +57,8 @@ function backfiller(options: {
   decide?: () => Promise<YieldDecision>;
   clock?: { now: () => Date };
   wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A stand-in for CoinPaprika as the outage fallback: its history calls by provider id. */
+  fallback?: { asked: string[] };
 }) {
   const calls: string[] = [];
   const chart = options.chart ?? (() => Promise.resolve({ prices: [], marketCaps: [], totalVolumes: [] }));
@@ -66,7 +70,7 @@ function backfiller(options: {
   };
   const coverage = {
     dailySource: null,
-    fallbackSource: null,
+    fallbackSource: options.fallback ? 'coinpaprika' : null,
     candidates: vi.fn(() => Promise.resolve(options.assets)),
     rangeDone: vi.fn(() => Promise.resolve()),
     failed: vi.fn(() => Promise.resolve(1)),
@@ -88,8 +92,13 @@ function backfiller(options: {
     prices,
     coverage as unknown as PriceHistoryCoverageRepository,
     { headroom: () => Promise.resolve(options.headroom ?? null) } as unknown as BackfillBudget,
-    // No second provider here: the outage fallback is tested end to end (price-history-backfill-outage.e2e-spec.ts).
-    new BackfillOutageFallback(prices, coverage as unknown as PriceHistoryCoverageRepository, clock),
+    // The outage fallback end to end: test/collectors/price-history-backfill-outage.e2e-spec.ts.
+    new BackfillOutageFallback(
+      prices,
+      coverage as unknown as PriceHistoryCoverageRepository,
+      clock,
+      options.fallback && paprikaProviders(options.fallback.asked),
+    ),
     config as unknown as ConfigService<AppConfig, true>,
     clock,
     {
@@ -98,6 +107,21 @@ function backfiller(options: {
     options.wait ?? (() => Promise.resolve()),
   );
   return { service, calls, coverage, coingecko };
+}
+
+/** Providers with a CoinPaprika that answers one point at the end of every range it is asked. */
+function paprikaProviders(asked: string[]): MarketDataProviders {
+  const provider = {
+    name: 'coinpaprika',
+    capabilities: () => COINPAPRIKA_CAPABILITIES.pro,
+    historyRange: (id: string, range: { from: Date; to: Date }) => {
+      asked.push(id);
+      return Promise.resolve([{ at: range.to, priceUsd: '1', marketCapUsd: null, volume24hUsd: null }]);
+    },
+  };
+  return {
+    get: (name: string) => (name === 'coinpaprika' ? provider : undefined),
+  } as unknown as MarketDataProviders;
 }
 
 function context(
@@ -134,6 +158,49 @@ describe('PriceHistoryBackfiller', () => {
     const metrics = await service.backfill(context());
     expect(calls).toEqual(['a:90d', 'a:365d']);
     expect(metrics.custom).toMatchObject({ assets_checked: 1, calls: 2, deferred_for_budget: 1 });
+  });
+
+  it('with a fallback, a budget that would not cover the asset sends it and the rest to the fallback', async () => {
+    const asked: string[] = [];
+    const assets = [
+      candidate('a', { fallbackProviderId: 'a-a' }),
+      candidate('b', { fallbackProviderId: 'b-b' }),
+    ];
+    const { service, calls } = backfiller({ assets, headroom: 3, fallback: { asked } });
+    const metrics = await service.backfill(context());
+    expect(calls).toEqual(['a:90d', 'a:365d']);
+    expect(asked).toEqual(['b-b', 'b-b']);
+    expect(metrics.custom).toMatchObject({
+      assets_checked: 2,
+      assets_backfilled: 1,
+      assets_from_fallback: 1,
+      calls: 2,
+      deferred_for_budget: 1,
+      calls_by_source: { coinpaprika: 2 },
+      prices_by_source: { coingecko: 0, coinpaprika: 2 },
+      fallback_reasons: {
+        coingecko: expect.stringMatching(/^CoinGecko's monthly budget leaves the backfill 1 call/) as unknown,
+      },
+    });
+  });
+
+  it('with a fallback, a key error still counts no try and goes to the fallback; an unmapped asset asks nothing', async () => {
+    const asked: string[] = [];
+    const assets = [candidate('a', { fallbackProviderId: 'a-a' }), candidate('b')];
+    const { service, calls, coverage } = backfiller({
+      assets,
+      chart: () => Promise.reject(refusal(401, 10002)),
+      fallback: { asked },
+    });
+    const metrics = await service.backfill(context());
+    expect(calls).toEqual(['a:90d']);
+    expect(asked).toEqual(['a-a', 'a-a']);
+    expect(coverage.failed).not.toHaveBeenCalled();
+    expect(metrics.custom).toMatchObject({
+      assets_from_fallback: 1,
+      calls: 1,
+      prices_by_source: { coinpaprika: 2 },
+    });
   });
 
   it('counts a try for an asset CoinGecko refuses (404, 401 without a key error) and goes on', async () => {

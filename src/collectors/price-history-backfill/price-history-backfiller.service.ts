@@ -167,7 +167,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       }
       if (outcome === 'backfilled') custom.assets_backfilled++;
       else if (outcome === 'failed') custom.assets_failed++;
-      else custom.assets_from_fallback = (custom.assets_from_fallback ?? 0) + 1;
+      else if (outcome === 'fallback') custom.assets_from_fallback = (custom.assets_from_fallback ?? 0) + 1;
       metrics.items_created = custom.points_inserted;
       ctx.progress(index + 1, assets.length);
     }
@@ -188,7 +188,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
 
   /**
    * Both ranges of one asset (those not done yet): `failed` when a call was refused and counted as a try,
-   * `fallback` when a CoinGecko range went to the outage fallback instead.
+   * `fallback` when the outage fallback stood in for a CoinGecko range, `waiting` when it could not.
    */
   private async backfillAsset(
     asset: BackfillCandidate,
@@ -213,8 +213,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
         continue;
       }
       if (run.fallback?.down) {
-        await this.outage.fill(asset, granularity, run);
-        outcome = 'fallback';
+        outcome = merge(outcome, await this.outage.fill(asset, granularity, run));
         continue;
       }
       let asked = range;
@@ -236,8 +235,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
           if (!run.fallback || !(error instanceof Error) || !isUpstreamFailure(error)) throw error;
           run.ctx.signal.throwIfAborted();
           this.outage.coingeckoDown(run, error instanceof CoinGeckoBudgetError ? 'budget' : 'outage', error);
-          await this.outage.fill(asset, granularity, run);
-          outcome = 'fallback';
+          outcome = merge(outcome, await this.outage.fill(asset, granularity, run));
           continue;
         }
         const tries = await this.coverage.failed(asset.id, error.message, run.now);
@@ -302,7 +300,13 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
   }
 }
 
-type AssetOutcome = 'backfilled' | 'failed' | 'fallback';
+/** `waiting`: CoinGecko was not asked and the fallback could not stand in (no id there, nothing within its plan). */
+type AssetOutcome = 'backfilled' | 'failed' | 'fallback' | 'waiting';
+
+/** An asset's outcome after one more of its ranges went to the fallback, which served it or not. */
+function merge(outcome: AssetOutcome, served: boolean): AssetOutcome {
+  return served || outcome === 'fallback' ? 'fallback' : 'waiting';
+}
 
 /** CoinGecko calls the asset still needs (its budget is what is checked). */
 function callsNeeded(asset: BackfillCandidate, ranges: HistoryRanges, dailyElsewhere: boolean): number {
