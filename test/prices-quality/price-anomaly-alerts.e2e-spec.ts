@@ -238,4 +238,20 @@ describe('price_anomaly alerts and cpb_price_flags_total', () => {
     ]);
     expect(String(items[0]?.text)).toContain('ethereum (coingecko)');
   });
+
+  it('a write outside any run (a script) alerts as job price_write, with no run', async () => {
+    now = new Date('2026-12-07T17:30:00Z');
+    await app.get(PricesWriteRepository).upsertPrices(series('solana', ['60', '61', '6000', '62'], 40));
+    await alerting.settled();
+    await receiver.waitFor(4);
+    expect(receiver.events('price_anomaly')[3]).toMatchObject({
+      text: expect.stringContaining('1 new spike flag(s) written by price_write') as unknown,
+      job: 'price_write',
+      run_id: null,
+      run_url: null,
+      status: null,
+      anomaly: { kind: 'spike', asset: 'solana', count: 1 },
+    });
+    expect(await flagCounts()).toEqual({ spike: 5, freeze: 2, divergence: 0 });
+  });
 });
