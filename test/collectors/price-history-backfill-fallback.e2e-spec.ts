@@ -1,17 +1,14 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../../src/app.module.js';
-import { configureHttp, createApp, installFallbacks } from '../../src/bootstrap.js';
+import { createApp } from '../../src/bootstrap.js';
 import type { Environment } from '../../src/config/environment.js';
-import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
+import { type Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
 import { startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
-import { QUIET_ENV } from '../support/app.js';
+import { QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { DUPLICATE_QUERIES } from './harness.js';
 
@@ -64,15 +61,7 @@ describe('price history backfill: the daily range from the next provider', () =>
     db = await createTestDatabase();
     gecko = await CoinGeckoFake.start({ coins: 3, now: clock.now });
     paprika = await startCoinPaprikaFake({ coingecko: gecko, now: clock.now, plan: 'starter', apiKey: KEY });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(env())] })
-      .overrideProvider(JOB_CLOCK)
-      .useValue(clock)
-      .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    app.useLogger(app.get(Logger));
-    configureHttp(app);
-    await app.init();
-    installFallbacks(app);
+    app = await startClockedApp(env(), { clock });
     expect(await run('top_coins_collection', 3)).toMatchObject({ success: true });
     for (const row of await db.query<{ id: string; coingecko_id: string }>(
       `select id, coingecko_id from assets`,

@@ -1,17 +1,13 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppModule } from '../../src/app.module.js';
-import { configureHttp, installFallbacks } from '../../src/bootstrap.js';
 import type { Environment } from '../../src/config/environment.js';
-import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
+import type { Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
 import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
-import { QUIET_ENV } from '../support/app.js';
+import { startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { DUPLICATE_QUERIES } from './harness.js';
 
@@ -42,37 +38,27 @@ async function start(env: Environment = {}): Promise<Setup> {
   const db = await createTestDatabase();
   const gecko = await CoinGeckoFake.start({ coins: 3, now: clock.now });
   const paprika = await startCoinPaprikaFake({ coingecko: gecko, now: clock.now, plan: 'free' });
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      AppModule.forRoot({
-        ...QUIET_ENV,
-        DATABASE_URL: db.url,
-        API_TOKENS: TOKEN,
-        COINGECKO_BASE_URL: gecko.url,
-        COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
-        COINGECKO_MAX_RETRIES: '1',
-        COINGECKO_RETRY_BASE_MS: '1',
-        COINGECKO_RETRY_MAX_MS: '5',
-        TRIGGER_RATE_LIMIT_PER_MINUTE: '1000',
-        PRICE_PROVIDERS: 'coingecko,coinpaprika',
-        COINPAPRIKA_BASE_URL: paprika.url,
-        COINPAPRIKA_RATE_LIMIT_PER_MINUTE: '100000',
-        PRICE_COLLECTION_LIMIT: '2',
-        PRICE_HISTORY_BACKFILL_ENABLED: 'true',
-        PRICE_HISTORY_BACKFILL_DAYS: '30',
-        PRICE_HISTORY_BACKFILL_HOURLY_DAYS: '2',
-        ...env,
-      }),
-    ],
-  })
-    .overrideProvider(JOB_CLOCK)
-    .useValue(clock)
-    .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-  app.useLogger(app.get(Logger));
-  configureHttp(app);
-  await app.init();
-  installFallbacks(app);
+  const app = await startClockedApp(
+    {
+      DATABASE_URL: db.url,
+      API_TOKENS: TOKEN,
+      COINGECKO_BASE_URL: gecko.url,
+      COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
+      COINGECKO_MAX_RETRIES: '1',
+      COINGECKO_RETRY_BASE_MS: '1',
+      COINGECKO_RETRY_MAX_MS: '5',
+      TRIGGER_RATE_LIMIT_PER_MINUTE: '1000',
+      PRICE_PROVIDERS: 'coingecko,coinpaprika',
+      COINPAPRIKA_BASE_URL: paprika.url,
+      COINPAPRIKA_RATE_LIMIT_PER_MINUTE: '100000',
+      PRICE_COLLECTION_LIMIT: '2',
+      PRICE_HISTORY_BACKFILL_ENABLED: 'true',
+      PRICE_HISTORY_BACKFILL_DAYS: '30',
+      PRICE_HISTORY_BACKFILL_HOURLY_DAYS: '2',
+      ...env,
+    },
+    { clock },
+  );
   const setup: Setup = { db, gecko, paprika, app };
   expect(await run(setup, 'top_coins_collection', 3)).toMatchObject({ success: true });
   for (const row of await db.query<{ id: string; coingecko_id: string }>(

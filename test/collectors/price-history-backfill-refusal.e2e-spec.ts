@@ -1,15 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../../src/app.module.js';
-import { configureHttp, installFallbacks } from '../../src/bootstrap.js';
-import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
+import { type Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, TIME_RANGE_REFUSAL } from '../fakes/coingecko-fake.js';
-import { QUIET_ENV } from '../support/app.js';
+import { startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /*
@@ -37,32 +33,22 @@ describe('price history backfill: an upstream refusal', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     fake = await CoinGeckoFake.start({ coins: 3, now: () => AHEAD });
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot({
-          ...QUIET_ENV,
-          DATABASE_URL: db.url,
-          API_TOKENS: TOKEN,
-          COINGECKO_BASE_URL: fake.url,
-          COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
-          COINGECKO_MAX_RETRIES: '1',
-          COINGECKO_RETRY_BASE_MS: '1',
-          COINGECKO_RETRY_MAX_MS: '5',
-          PRICE_COLLECTION_LIMIT: '1',
-          PRICE_HISTORY_BACKFILL_ENABLED: 'true',
-          PRICE_HISTORY_BACKFILL_HOURLY_DAYS: '2',
-          PRICE_HISTORY_BACKFILL_MAX_TRIES: '1',
-        }),
-      ],
-    })
-      .overrideProvider(JOB_CLOCK)
-      .useValue(clock)
-      .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    app.useLogger(app.get(Logger));
-    configureHttp(app);
-    await app.init();
-    installFallbacks(app);
+    app = await startClockedApp(
+      {
+        DATABASE_URL: db.url,
+        API_TOKENS: TOKEN,
+        COINGECKO_BASE_URL: fake.url,
+        COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
+        COINGECKO_MAX_RETRIES: '1',
+        COINGECKO_RETRY_BASE_MS: '1',
+        COINGECKO_RETRY_MAX_MS: '5',
+        PRICE_COLLECTION_LIMIT: '1',
+        PRICE_HISTORY_BACKFILL_ENABLED: 'true',
+        PRICE_HISTORY_BACKFILL_HOURLY_DAYS: '2',
+        PRICE_HISTORY_BACKFILL_MAX_TRIES: '1',
+      },
+      { clock },
+    );
     expect(await run('top_coins_collection', 3)).toMatchObject({ success: true });
     fake.reset();
   });

@@ -1,17 +1,14 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AppModule } from '../../src/app.module.js';
-import { configureHttp, createApp, installFallbacks } from '../../src/bootstrap.js';
+import { createApp } from '../../src/bootstrap.js';
 import type { Environment } from '../../src/config/environment.js';
-import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
+import type { Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, TIME_RANGE_REFUSAL } from '../fakes/coingecko-fake.js';
 import { CHART_OFFSET_MS } from '../fakes/market-chart.js';
-import { QUIET_ENV } from '../support/app.js';
+import { QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createPricePartitions } from '../support/price-partitions.js';
 import { DUPLICATE_QUERIES } from './harness.js';
@@ -33,15 +30,7 @@ describe('price history backfill', () => {
   const apps: NestExpressApplication[] = [];
 
   async function start(env: Environment): Promise<NestExpressApplication> {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(env)] })
-      .overrideProvider(JOB_CLOCK)
-      .useValue(clock)
-      .compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    app.useLogger(app.get(Logger));
-    configureHttp(app);
-    await app.init();
-    installFallbacks(app);
+    const app = await startClockedApp(env, { clock });
     apps.push(app);
     return app;
   }

@@ -1,14 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../../src/app.module.js';
 import { PricePartitions } from '../../src/assets/storage/price-partitions.repository.js';
 import { PricesWriteRepository, type PriceRow } from '../../src/assets/write/prices.write-repository.js';
-import { configureHttp, installFallbacks } from '../../src/bootstrap.js';
-import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
-import { QUIET_ENV } from '../support/app.js';
+import { type Clock } from '../../src/jobs/clock.js';
+import { QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const TOKEN = 'storage-token-0123456789abcdef';
@@ -71,15 +67,7 @@ describe('price_storage_maintenance', () => {
       TRIGGER_RATE_LIMIT_PER_MINUTE: '1000',
       PRICE_RAW_RETENTION_DAYS: '60',
     };
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(env)] })
-      .overrideProvider(JOB_CLOCK)
-      .useValue(clock)
-      .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    app.useLogger(app.get(Logger));
-    configureHttp(app);
-    await app.init();
-    installFallbacks(app);
+    app = await startClockedApp(env, { clock });
     await db.query(`insert into assets (coingecko_id, symbol, name)
                     select 'coin-' || n, 'C' || n, 'Coin ' || n from generate_series(1, 3) n`);
     assets = (await db.query<{ id: string }>(`select id from assets order by coingecko_id`)).map(
