@@ -6,8 +6,8 @@ import type { Environment } from '../../src/config/environment.js';
 import { type Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
-import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
-import { startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
+import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
+import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
 import { QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { DUPLICATE_QUERIES } from './harness.js';
@@ -23,6 +23,8 @@ const DAY_MS = 86_400_000;
 const KEY = 'paprika-starter-key-0123456789';
 const CHART = '/coins/{id}/market_chart/range';
 const HISTORICAL = '/tickers/{id}/historical';
+/** Far more failures than any run's retries. */
+const ALWAYS = 100_000;
 
 describe('price history backfill: the daily range from the next provider', () => {
   let db: TestDatabase;
@@ -184,6 +186,83 @@ describe('price history backfill: the daily range from the next provider', () =>
       .set('authorization', `Bearer ${TOKEN}`)
       .expect(200);
     expect(summary.body).toMatchObject({ priced: 2, complete: 1, pending: 1, set_aside: 0 });
+  });
+
+  it('CoinGecko down: CoinPaprika gives the hourly range too; with both down the run fails naming both', async () => {
+    const fresh = async () => {
+      await db.query(`delete from asset_prices where backfilled`);
+      await db.query(`delete from price_history_coverage`);
+      await db.query(`delete from asset_provider_ids`);
+      for (const row of await db.query<{ id: string; coingecko_id: string }>(
+        `select id, coingecko_id from assets`,
+      )) {
+        await db.query(
+          `insert into asset_provider_ids (asset_id, provider, provider_id, matched_by) values ($1, 'coinpaprika', $2, 'rule')`,
+          [row.id, paprika.idOf(row.coingecko_id)],
+        );
+      }
+      gecko.reset();
+      paprika.reset();
+    };
+    await fresh();
+    gecko.failNext(CHART, ALWAYS, faults.serverError(503));
+    const result = await run('price_history_backfill', 10);
+    expect(result).toMatchObject({ success: true });
+    expect(result.metrics.custom).toMatchObject({
+      assets_checked: 2,
+      assets_backfilled: 0,
+      assets_from_fallback: 2,
+      calls: 1,
+      calls_by_source: { coinpaprika: 4 },
+      fallback_reasons: { coingecko: expect.stringMatching(/503/) as unknown },
+    });
+    const historical = paprika.requests.filter((r) => r.endpoint === HISTORICAL);
+    // The starter plan serves 5-minute points of the last week: one an hour is kept, as for the hourly range.
+    expect(historical.map((r) => r.query.interval).sort()).toEqual(['1d', '1d', '5m', '5m']);
+    // CoinPaprika's row holds both ranges with points; CoinGecko's hourly range is still owed.
+    expect(
+      await db.query(
+        `select source, hourly_from is not null as hourly, daily_from is not null as daily from price_history_coverage`,
+      ),
+    ).toEqual([
+      { source: 'coinpaprika', hourly: true, daily: true },
+      { source: 'coinpaprika', hourly: true, daily: true },
+    ]);
+
+    const hourly = await db.query<{ n: number; apart: boolean }>(
+      `select count(*)::int as n, bool_and(gap >= interval '1 hour') as apart from (
+         select timestamp - lag(timestamp) over (partition by asset_id order by timestamp) as gap from asset_prices
+          where backfilled and timestamp > $1) t where gap is not null`,
+      [new Date(NOW.getTime() - 2 * DAY_MS + 3_600_000).toISOString()],
+    );
+    expect(hourly[0]?.apart).toBe(true);
+    expect(hourly[0]?.n).toBeGreaterThanOrEqual(2 * 45);
+    expect(hourly[0]?.n).toBeLessThanOrEqual(2 * 48);
+
+    // Still down: CoinPaprika holds both ranges and is asked nothing.
+    gecko.reset();
+    paprika.reset();
+    gecko.failNext(CHART, ALWAYS, faults.serverError(503));
+    const again = await run('price_history_backfill', 10);
+    expect(again).toMatchObject({ success: true });
+    expect(again.metrics.custom).toMatchObject({ assets_from_fallback: 2, points_inserted: 0 });
+    expect(paprika.count(HISTORICAL)).toBe(0);
+
+    await fresh();
+    gecko.failNext(CHART, ALWAYS, faults.serverError(503));
+    paprika.failNext(HISTORICAL, ALWAYS, paprikaFaults.serverError(502));
+    const failed = await run('price_history_backfill', 10);
+    expect(failed).toMatchObject({ success: false });
+    expect(failed.error).toMatch(
+      /^No provider could price the assets: CoinGecko: .*503.*; CoinPaprika: .*502/,
+    );
+    expect(await db.query(`select count(*)::int as n from asset_prices where backfilled`)).toEqual([
+      { n: 0 },
+    ]);
+    // CoinPaprika failed once, after its retries, and was asked nothing more: not the daily range either.
+    expect(new Set(paprika.requests.filter((r) => r.endpoint === HISTORICAL).map((r) => r.path)).size).toBe(
+      1,
+    );
   });
 
   it("refuses to start when CoinPaprika's plan cannot serve the range either, naming both", async () => {

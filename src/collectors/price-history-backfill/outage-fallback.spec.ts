@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COINPAPRIKA_CAPABILITIES } from '../../providers/coinpaprika/coinpaprika.capabilities.js';
 import { LIMIT_MARGIN_MS } from './history-points.js';
-import { withinReach } from './outage-fallback.js';
+import { onePer, withinReach } from './outage-fallback.js';
 
 const NOW = new Date('2026-06-02T12:00:00Z');
 const DAY_MS = 86_400_000;
@@ -33,5 +33,23 @@ describe('withinReach: the part of a backfill range a plan serves', () => {
     expect(withinReach(COINPAPRIKA_CAPABILITIES.free, 'daily', range, NOW)).toBeUndefined();
     const capabilities = { history: { daily: 0, hourly: 0, fiveMinute: 0 } };
     expect(withinReach(capabilities, 'hourly', { from: daysAgo(2), to: NOW }, NOW)).toBeUndefined();
+  });
+});
+
+describe('onePer: a finer answer thinned to the range spacing', () => {
+  const point = (iso: string) => ({
+    at: new Date(iso),
+    priceUsd: iso,
+    marketCapUsd: null,
+    volume24hUsd: null,
+  });
+
+  it('keeps the first point of each UTC hour, oldest first, whatever order they came in', () => {
+    const points = ['10:05', '10:00', '10:55', '11:10', '13:00'].map((t) => point(`2026-06-01T${t}:00Z`));
+    expect(onePer(points, 3_600_000).map((p) => p.at.toISOString().slice(11, 16))).toEqual([
+      '10:00',
+      '11:10',
+      '13:00',
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import {
   chartOf,
   type HistoryRange,
   type ProviderCapabilities,
+  type ProviderHistoryPoint,
 } from '../../providers/market-data-provider.js';
 import { MarketDataProviders } from '../../providers/market-data-providers.service.js';
 import { HistoryRangeUnavailableError } from '../../providers/provider-errors.js';
@@ -101,16 +102,14 @@ export class BackfillOutageFallback {
         return false;
       }
       if (!(error instanceof Error && isUpstreamFailure(error))) throw error;
-      fallback.failed = error;
-      custom.fallback_reasons = { ...custom.fallback_reasons, [provider.name]: message };
-      ctx.logger.warn(
-        { provider: provider.name, error: message },
-        `Price history backfill: ${PROVIDER_LABELS[provider.name]} failed too and is asked nothing more this run: ${message}`,
-      );
+      this.failed(run, fallback, error);
       return false;
     }
     fallback.served++;
-    const { rows, first, last } = historyRows(asset.id, chartOf(points), asked, SPACING_MS[granularity]);
+    // Its plan may answer finer than the range's spacing (starter: 5-minute points of the last week): one point per
+    // hour or day, as CoinGecko's answer for the range would hold, not a denser series.
+    const spacing = SPACING_MS[granularity];
+    const { rows, first, last } = historyRows(asset.id, chartOf(onePer(points, spacing)), asked, spacing);
     const inserted = await this.prices.insertMissing(rows, {
       signal: ctx.signal,
       backfilled: true,
@@ -127,6 +126,29 @@ export class BackfillOutageFallback {
       provider.name,
     );
     return true;
+  }
+
+  /**
+   * The daily provider's outage (daily-from-provider.ts) while CoinGecko is down and that provider is the fallback:
+   * kept as the fallback's failure for the run's outcome (true), instead of failing the run with its error alone.
+   */
+  dailyProviderFailed(run: BackfillRun, error: unknown): boolean {
+    const fallback = run.fallback;
+    if (!fallback?.down || fallback.provider !== run.dailyProvider) return false;
+    if (!(error instanceof Error && isUpstreamFailure(error))) return false;
+    run.ctx.signal.throwIfAborted();
+    this.failed(run, fallback, error);
+    return true;
+  }
+
+  private failed(run: BackfillRun, fallback: OutageFallbackState, error: Error): void {
+    const { provider } = fallback;
+    fallback.failed = error;
+    run.custom.fallback_reasons = { ...run.custom.fallback_reasons, [provider.name]: messageOf(error) };
+    run.ctx.logger.warn(
+      { provider: provider.name, error: messageOf(error) },
+      `Price history backfill: ${PROVIDER_LABELS[provider.name]} failed too and is asked nothing more this run: ${messageOf(error)}`,
+    );
   }
 
   /**
@@ -160,6 +182,19 @@ export class BackfillOutageFallback {
       `${points} history point(s) came from ${PROVIDER_LABELS[provider.name]}, the fallback: ${why}`,
     );
   }
+}
+
+/** The first point of each `spacingMs` bucket (UTC hours or days), oldest first. */
+export function onePer(points: readonly ProviderHistoryPoint[], spacingMs: number): ProviderHistoryPoint[] {
+  const kept: ProviderHistoryPoint[] = [];
+  let bucket = Number.NEGATIVE_INFINITY;
+  for (const point of [...points].sort((a, b) => a.at.getTime() - b.at.getTime())) {
+    const own = Math.floor(point.at.getTime() / spacingMs);
+    if (own === bucket) continue;
+    bucket = own;
+    kept.push(point);
+  }
+  return kept;
 }
 
 /**

@@ -203,6 +203,26 @@ describe('PriceHistoryBackfiller', () => {
     });
   });
 
+  it("with a fallback, the client's budget refusal fails the run only when nothing could stand in", async () => {
+    const spent = () => Promise.reject(new CoinGeckoBudgetError(100, new Date('2026-07-01T00:00:00Z')));
+    const unmapped = backfiller({ assets: [candidate('a')], chart: spent, fallback: { asked: [] } });
+    await expect(unmapped.service.backfill(context())).rejects.toThrow(CoinGeckoBudgetError);
+
+    const asked: string[] = [];
+    const mapped = backfiller({
+      assets: [candidate('a', { fallbackProviderId: 'a-a' })],
+      chart: spent,
+      fallback: { asked },
+    });
+    const metrics = await mapped.service.backfill(context());
+    expect(asked).toEqual(['a-a', 'a-a']);
+    expect(metrics.custom).toMatchObject({
+      assets_from_fallback: 1,
+      deferred_for_budget: 0,
+      fallback_reasons: { coingecko: expect.stringContaining('budget') as unknown },
+    });
+  });
+
   it('counts a try for an asset CoinGecko refuses (404, 401 without a key error) and goes on', async () => {
     const { service, calls, coverage } = backfiller({
       assets: [candidate('gone'), candidate('old'), candidate('ok')],

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { PriceGapsRepository } from '../../assets/price-gaps.repository.js';
 import { PriceGapsService } from '../../assets/price-gaps.service.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
-import { CoinGeckoBudgetError, CoinGeckoError } from '../../coingecko/coingecko.errors.js';
+import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
 import { CoinGeckoYieldError, withLowPriority } from '../../coingecko/limiter/call-priority.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
@@ -203,8 +203,14 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     for (const [granularity, done, range] of plan) {
       if (done) continue;
       if (granularity === 'daily' && run.dailyProvider && range !== null) {
+        if (run.fallback?.failed && run.fallback.provider === run.dailyProvider) continue;
         const deps = { prices: this.prices, coverage: this.coverage, clock: this.clock };
-        if (!(await backfillDailyFrom(deps, run.dailyProvider, asset, range, run))) return 'failed';
+        try {
+          if (!(await backfillDailyFrom(deps, run.dailyProvider, asset, range, run))) return 'failed';
+        } catch (error) {
+          // With CoinGecko down too, its outage is the fallback's: the run's outcome names both.
+          if (!this.outage.dailyProviderFailed(run, error)) throw error;
+        }
         continue;
       }
       if (range === null) {
@@ -234,7 +240,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
           // An outage or the spent budget, after the client's retries; a cancel is neither.
           if (!run.fallback || !(error instanceof Error) || !isUpstreamFailure(error)) throw error;
           run.ctx.signal.throwIfAborted();
-          this.outage.coingeckoDown(run, error instanceof CoinGeckoBudgetError ? 'budget' : 'outage', error);
+          // The client's budget refusal is an outage here: without a stand-in it fails the run, as it did before.
+          this.outage.coingeckoDown(run, 'outage', error);
           outcome = merge(outcome, await this.outage.fill(asset, granularity, run));
           continue;
         }

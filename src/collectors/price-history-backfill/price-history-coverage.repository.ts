@@ -112,11 +112,18 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
          limit ${pricedLimit}
       )`;
     const fallback = this.fallbackSource;
+    // When the fallback is also the daily source, its row's daily range is its own by plan, and its hourly range is
+    // marked done without points once the daily one is: only an hourly range with points is one it stood in for.
+    const sharedRow = fallback !== null && fallback === this.dailySource;
     const fallbackColumns =
       fallback === null
         ? sql`null::text as fallback_provider_id, false as fallback_hourly_done, false as fallback_daily_done`
-        : sql`fm.provider_id as fallback_provider_id, coalesce(f.hourly_done, false) as fallback_hourly_done,
-              coalesce(f.daily_done, false) as fallback_daily_done`;
+        : sharedRow
+          ? sql`fm.provider_id as fallback_provider_id,
+                coalesce(f.hourly_done and f.hourly_from is not null, false) as fallback_hourly_done,
+                false as fallback_daily_done`
+          : sql`fm.provider_id as fallback_provider_id, coalesce(f.hourly_done, false) as fallback_hourly_done,
+                coalesce(f.daily_done, false) as fallback_daily_done`;
     const fallbackJoins =
       fallback === null
         ? sql``
