@@ -59,6 +59,7 @@ const WRITE_REPOSITORIES = [
     ...WRITE_REPOSITORIES,
   ],
   // PriceSources: the backfill's coverage reads the latest ranking in the price job's order of sources.
-  exports: [...WRITE_REPOSITORIES, PriceSources],
+  // PriceHistoryCoverageRepository: one instance for the asset detail, the coverage route and the backfill.
+  exports: [...WRITE_REPOSITORIES, PriceSources, PriceHistoryCoverageRepository],
 })
 export class AssetsModule {}
