@@ -58,7 +58,7 @@ function backfiller(options: {
   clock?: { now: () => Date };
   wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** A stand-in for CoinPaprika as the outage fallback: its history calls by provider id. */
-  fallback?: { asked: string[] };
+  fallback?: { asked: string[]; answer?: () => Promise<unknown> };
 }) {
   const calls: string[] = [];
   const chart = options.chart ?? (() => Promise.resolve({ prices: [], marketCaps: [], totalVolumes: [] }));
@@ -97,7 +97,7 @@ function backfiller(options: {
       prices,
       coverage as unknown as PriceHistoryCoverageRepository,
       clock,
-      options.fallback && paprikaProviders(options.fallback.asked),
+      options.fallback && paprikaProviders(options.fallback.asked, options.fallback.answer),
     ),
     config as unknown as ConfigService<AppConfig, true>,
     clock,
@@ -110,13 +110,15 @@ function backfiller(options: {
 }
 
 /** Providers with a CoinPaprika that answers one point at the end of every range it is asked. */
-function paprikaProviders(asked: string[]): MarketDataProviders {
+function paprikaProviders(asked: string[], answer?: () => Promise<unknown>): MarketDataProviders {
   const provider = {
     name: 'coinpaprika',
     capabilities: () => COINPAPRIKA_CAPABILITIES.pro,
     historyRange: (id: string, range: { from: Date; to: Date }) => {
       asked.push(id);
-      return Promise.resolve([{ at: range.to, priceUsd: '1', marketCapUsd: null, volume24hUsd: null }]);
+      return answer
+        ? answer()
+        : Promise.resolve([{ at: range.to, priceUsd: '1', marketCapUsd: null, volume24hUsd: null }]);
     },
   };
   return {
@@ -220,6 +222,24 @@ describe('PriceHistoryBackfiller', () => {
       assets_from_fallback: 1,
       deferred_for_budget: 0,
       fallback_reasons: { coingecko: expect.stringContaining('budget') as unknown },
+    });
+  });
+
+  it('a cancel during the fallback call ends the run cancelled, not as a fallback failure', async () => {
+    const controller = new AbortController();
+    const cancel = () => {
+      controller.abort(new Error('cancelled by operator'));
+      return Promise.reject(new Error('aborted'));
+    };
+    const { service } = backfiller({
+      assets: [candidate('a', { fallbackProviderId: 'a-a' })],
+      chart: () => Promise.reject(new CoinGeckoBudgetError(100, new Date('2026-07-01T00:00:00Z'))),
+      fallback: { asked: [], answer: cancel },
+    });
+    const ctx = context(controller.signal);
+    await expect(service.backfill(ctx)).rejects.toThrow('cancelled by operator');
+    expect(ctx.metrics.custom.fallback_reasons).toEqual({
+      coingecko: expect.stringContaining('budget') as unknown,
     });
   });
 
