@@ -1,11 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../../src/app.module.js';
-import { configureHttp, installFallbacks } from '../../src/bootstrap.js';
-import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
+import type { Clock } from '../../src/jobs/clock.js';
 import { JobHandler } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
 import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
@@ -14,7 +10,7 @@ import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import type { RunCompletion } from '../../src/jobs/job-result.js';
 import { JobSchedulerService } from '../../src/jobs/job-scheduler.service.js';
 import { AlertingService } from '../../src/observability/alerting/alerting.service.js';
-import { QUIET_ENV } from '../support/app.js';
+import { listenOnLoopback, QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
@@ -82,26 +78,15 @@ describe('alerts to ALERT_WEBHOOK_URL', () => {
       ALERT_TIMEOUT_MS: '400',
       TRIGGER_RATE_LIMIT_PER_MINUTE: '1000',
     };
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot(env, { jobs: [FlakyJobModule], logTo: { write: (line) => logs.push(line) } }),
-      ],
-    })
-      .overrideProvider(JOB_CLOCK)
-      .useValue(clock)
-      .compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    app.useLogger(app.get(Logger));
-    configureHttp(app);
-    await app.init();
-    installFallbacks(app);
+    const app = await startClockedApp(env, {
+      clock,
+      jobs: [FlakyJobModule],
+      logTo: { write: (line) => logs.push(line) },
+    });
     await app.get(JobSchedulerService).start();
-    await app.listen(0, '127.0.0.1');
-    const address = app.getHttpServer().address();
-    if (typeof address !== 'object' || !address) throw new Error('no address');
     return {
       app,
-      baseUrl: `http://127.0.0.1:${address.port}`,
+      baseUrl: await listenOnLoopback(app),
       alerting: app.get(AlertingService),
       runner: app.get(JobRunnerService),
       logs,

@@ -1,13 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule, JOB_MODULES } from '../../src/app.module.js';
+import { JOB_MODULES } from '../../src/app.module.js';
 import { AssetsModule } from '../../src/assets/assets.module.js';
 import { PricesWriteRepository, type PriceRow } from '../../src/assets/write/prices.write-repository.js';
-import { configureHttp, installFallbacks } from '../../src/bootstrap.js';
-import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
+import type { Clock } from '../../src/jobs/clock.js';
 import { JobHandler } from '../../src/jobs/framework/job-handler.decorator.js';
 import { JobModule } from '../../src/jobs/framework/job-module.js';
 import { ScheduledJob } from '../../src/jobs/framework/scheduled-job.js';
@@ -15,7 +12,7 @@ import { defineJob } from '../../src/jobs/job-definition.js';
 import type { RunCompletion } from '../../src/jobs/job-result.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { AlertingService } from '../../src/observability/alerting/alerting.service.js';
-import { QUIET_ENV } from '../support/app.js';
+import { listenOnLoopback, QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { WebhookReceiver } from '../observability/webhook-receiver.js';
 
@@ -112,26 +109,12 @@ describe('price_anomaly alerts and cpb_price_flags_total', () => {
       ALERT_WEBHOOK_URL: receiver.url,
       ALERT_BASE_URL: BASE_URL,
     };
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AppModule.forRoot(env, {
-          jobs: [...JOB_MODULES, PriceWriterJobModule],
-          logTo: { write: (line) => logs.push(line) },
-        }),
-      ],
-    })
-      .overrideProvider(JOB_CLOCK)
-      .useValue(clock)
-      .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    app.useLogger(app.get(Logger));
-    configureHttp(app);
-    await app.init();
-    installFallbacks(app);
-    await app.listen(0, '127.0.0.1');
-    const address = app.getHttpServer().address();
-    if (typeof address !== 'object' || !address) throw new Error('no address');
-    baseUrl = `http://127.0.0.1:${address.port}`;
+    app = await startClockedApp(env, {
+      clock,
+      jobs: [...JOB_MODULES, PriceWriterJobModule],
+      logTo: { write: (line) => logs.push(line) },
+    });
+    baseUrl = await listenOnLoopback(app);
     alerting = app.get(AlertingService);
     runner = app.get(JobRunnerService);
     for (const asset of ['bitcoin', 'ethereum', 'solana']) {

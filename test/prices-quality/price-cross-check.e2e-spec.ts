@@ -1,11 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../../src/app.module.js';
-import { configureHttp, installFallbacks } from '../../src/bootstrap.js';
-import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
+import type { Clock } from '../../src/jobs/clock.js';
 import type { JobContext } from '../../src/jobs/job-context.js';
 import { JobRegistry } from '../../src/jobs/job-registry.js';
 import { emptyMetrics, type JobMetrics } from '../../src/jobs/job-result.js';
@@ -15,7 +11,7 @@ import {
 } from '../../src/prices-quality/price-flags.write-repository.js';
 import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
 import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
-import { QUIET_ENV } from '../support/app.js';
+import { startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { memoryLogger } from '../support/jobs.js';
 
@@ -52,31 +48,21 @@ async function start(providers: string): Promise<Setup> {
   const paprika = await startCoinPaprikaFake({ coingecko: gecko });
   paprika.setClock(() => NOW);
   const clock: Clock = { now: () => NOW };
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      AppModule.forRoot({
-        ...QUIET_ENV,
-        DATABASE_URL: db.url,
-        API_TOKENS: TOKEN,
-        PRICE_PROVIDERS: providers,
-        COINGECKO_BASE_URL: gecko.url,
-        COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
-        COINGECKO_MAX_RETRIES: '1',
-        COINGECKO_RETRY_BASE_MS: '1',
-        COINGECKO_RETRY_MAX_MS: '5',
-        COINPAPRIKA_BASE_URL: paprika.url,
-        COINPAPRIKA_RATE_LIMIT_PER_MINUTE: '100000',
-      }),
-    ],
-  })
-    .overrideProvider(JOB_CLOCK)
-    .useValue(clock)
-    .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-  app.useLogger(app.get(Logger));
-  configureHttp(app);
-  await app.init();
-  installFallbacks(app);
+  const app = await startClockedApp(
+    {
+      DATABASE_URL: db.url,
+      API_TOKENS: TOKEN,
+      PRICE_PROVIDERS: providers,
+      COINGECKO_BASE_URL: gecko.url,
+      COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
+      COINGECKO_MAX_RETRIES: '1',
+      COINGECKO_RETRY_BASE_MS: '1',
+      COINGECKO_RETRY_MAX_MS: '5',
+      COINPAPRIKA_BASE_URL: paprika.url,
+      COINPAPRIKA_RATE_LIMIT_PER_MINUTE: '100000',
+    },
+    { clock },
+  );
   const heard: RecordedFlags[] = [];
   app.get(PriceFlagsWriteRepository).onRecorded((recorded) => heard.push(recorded));
   const registry = app.get(JobRegistry);
