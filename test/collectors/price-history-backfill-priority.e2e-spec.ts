@@ -1,23 +1,18 @@
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AppModule } from '../../src/app.module.js';
-import { configureHttp, installFallbacks } from '../../src/bootstrap.js';
 import { RATE_LIMIT_MARGIN_MS } from '../../src/coingecko/coingecko.module.js';
 import { CoinGeckoRateLimiter } from '../../src/coingecko/coingecko.rate-limiter.js';
 import { RateLimitRepository } from '../../src/coingecko/limiter/rate-limit.repository.js';
 import { SCHEDULE_YIELD_WAIT } from '../../src/collectors/price-history-backfill/schedule-yield.js';
 import type { AppConfig } from '../../src/config/app-config.js';
-import { JOB_CLOCK } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { JobSchedulerService } from '../../src/jobs/job-scheduler.service.js';
 import { currentRun } from '../../src/jobs/run-context.js';
 import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
-import { QUIET_ENV } from '../support/app.js';
+import { QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /*
@@ -82,31 +77,27 @@ describe('the backfill yields to a scheduled price run under the shared per-minu
       PRICE_COLLECTION_LIMIT: '5',
       PRICE_HISTORY_BACKFILL_HOURLY_DAYS: '7',
     };
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(env)] })
-      .overrideProvider(JOB_CLOCK)
-      .useValue({ now: () => new Date(time.t) })
-      .overrideProvider(SCHEDULE_YIELD_WAIT)
-      .useValue(time.wait)
-      .overrideProvider(CoinGeckoRateLimiter)
-      .useFactory({
-        inject: [ConfigService, RateLimitRepository],
-        factory: (config: ConfigService<AppConfig, true>, store: RateLimitRepository) =>
-          new CoinGeckoRateLimiter({
-            store,
-            limit: config.get('coingecko', { infer: true }).rateLimitPerMinute,
-            windowMs: 60_000,
-            marginMs: RATE_LIMIT_MARGIN_MS,
-            monthlyBudget: null,
-            now: time.now,
-            wait: time.wait,
+    app = await startClockedApp(env, {
+      clock: { now: () => new Date(time.t) },
+      override: (builder) =>
+        builder
+          .overrideProvider(SCHEDULE_YIELD_WAIT)
+          .useValue(time.wait)
+          .overrideProvider(CoinGeckoRateLimiter)
+          .useFactory({
+            inject: [ConfigService, RateLimitRepository],
+            factory: (config: ConfigService<AppConfig, true>, store: RateLimitRepository) =>
+              new CoinGeckoRateLimiter({
+                store,
+                limit: config.get('coingecko', { infer: true }).rateLimitPerMinute,
+                windowMs: 60_000,
+                marginMs: RATE_LIMIT_MARGIN_MS,
+                monthlyBudget: null,
+                now: time.now,
+                wait: time.wait,
+              }),
           }),
-      })
-      .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    app.useLogger(app.get(Logger));
-    configureHttp(app);
-    await app.init();
-    installFallbacks(app);
+    });
     // The real cron tick must not fire a slot of its own while the test holds the time.
     await app.get(SchedulerRegistry).getCronJob(PRICES).stop();
   });
