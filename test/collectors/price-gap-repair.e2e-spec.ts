@@ -1,23 +1,19 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AppModule } from '../../src/app.module.js';
-import { configureHttp, installFallbacks } from '../../src/bootstrap.js';
 import { PriceGapsRepository } from '../../src/assets/price-gaps.repository.js';
 import { PriceGapRepairModule } from '../../src/collectors/price-gap-repair/price-gap-repair.module.js';
 import { PriceGapRepairer } from '../../src/collectors/price-gap-repair/price-gap-repairer.service.js';
 import type { Environment } from '../../src/config/environment.js';
 import { createPricePartitions } from '../support/price-partitions.js';
-import { JOB_CLOCK, type Clock } from '../../src/jobs/clock.js';
+import type { Clock } from '../../src/jobs/clock.js';
 import type { JobContext } from '../../src/jobs/job-context.js';
 import { JobRegistry } from '../../src/jobs/job-registry.js';
 import { emptyMetrics, type JobResult } from '../../src/jobs/job-result.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, faults, type FakeMarketCoin } from '../fakes/coingecko-fake.js';
 import { CHART_OFFSET_MS } from '../fakes/market-chart.js';
-import { QUIET_ENV } from '../support/app.js';
+import { QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { memoryLogger } from '../support/jobs.js';
 import { changedKeys, DUPLICATE_QUERIES } from './harness.js';
@@ -45,18 +41,7 @@ describe('price gap repair', () => {
   let assetIds: Record<string, string> = {};
   let allCoins: FakeMarketCoin[] = [];
 
-  async function start(env: Environment): Promise<NestExpressApplication> {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(env)] })
-      .overrideProvider(JOB_CLOCK)
-      .useValue(clock)
-      .compile();
-    const created = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    created.useLogger(created.get(Logger));
-    configureHttp(created);
-    await created.init();
-    installFallbacks(created);
-    return created;
-  }
+  const start = (env: Environment): Promise<NestExpressApplication> => startClockedApp(env, { clock });
 
   const baseEnv = (): Environment => ({
     ...QUIET_ENV,
