@@ -6,6 +6,7 @@ import { JobRegistry } from '../../src/jobs/job-registry.js';
 import { emptyMetrics, type JobMetrics, type JobResult } from '../../src/jobs/job-result.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, type CoinGeckoFakeOptions } from '../fakes/coingecko-fake.js';
+import type { CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
 import { QUIET_ENV } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { memoryLogger, type LogRecord } from '../support/jobs.js';
@@ -106,4 +107,23 @@ export function changedKeys(before: Record<string, string>, after: Record<string
   return Object.keys(after)
     .filter((key) => before[key] !== after[key])
     .sort();
+}
+
+/**
+ * Maps assets to their ids at the fake CoinPaprika, as `provider_id_mapping` would (`matched_by: rule`): the rows
+ * given, or every stored asset.
+ */
+export async function mapToPaprika(
+  db: TestDatabase,
+  paprika: Pick<CoinPaprikaFake, 'idOf'>,
+  assets?: ReadonlyArray<{ id: string; coingecko_id: string }>,
+): Promise<void> {
+  const rows =
+    assets ?? (await db.query<{ id: string; coingecko_id: string }>(`select id, coingecko_id from assets`));
+  for (const row of rows) {
+    await db.query(
+      `insert into asset_provider_ids (asset_id, provider, provider_id, matched_by) values ($1, 'coinpaprika', $2, 'rule')`,
+      [row.id, paprika.idOf(row.coingecko_id)],
+    );
+  }
 }

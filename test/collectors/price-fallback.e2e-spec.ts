@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { faults } from '../fakes/coingecko-fake.js';
 import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
-import { DUPLICATE_QUERIES, startCollectors, type CollectorsHarness } from './harness.js';
+import { DUPLICATE_QUERIES, mapToPaprika, startCollectors, type CollectorsHarness } from './harness.js';
 
 const TOKEN = 'fallback-token-0123456789abcdef';
 const ASSETS = 20;
@@ -36,15 +36,7 @@ async function start(env: Record<string, string> = {}): Promise<Setup> {
   if (!paprika) throw new Error('the fake CoinPaprika did not start');
   await h.run('top_coins_collection', { limit: ASSETS });
   const fake = paprika;
-  const assets = await h.db.query<{ id: string; coingecko_id: string }>(
-    `select id, coingecko_id from assets`,
-  );
-  for (const asset of assets) {
-    await h.db.query(
-      `insert into asset_provider_ids (asset_id, provider, provider_id, matched_by) values ($1, 'coinpaprika', $2, 'rule')`,
-      [asset.id, fake.idOf(asset.coingecko_id)],
-    );
-  }
+  await mapToPaprika(h.db, fake);
   return { h, paprika: fake };
 }
 

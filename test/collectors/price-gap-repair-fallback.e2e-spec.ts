@@ -10,7 +10,7 @@ import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fa
 import { startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createPricePartitions } from '../support/price-partitions.js';
-import { DUPLICATE_QUERIES } from './harness.js';
+import { DUPLICATE_QUERIES, mapToPaprika } from './harness.js';
 
 /*
  * Gap repair with CoinPaprika as the fallback, end to end: the whole service on a throw-away PostgreSQL, both
@@ -68,12 +68,7 @@ async function start(env: Environment = {}): Promise<Setup> {
   expect(await run(setup, 'top_coins_collection', 10)).toMatchObject({ success: true });
   const rows = await db.query<{ id: string; coingecko_id: string }>(`select id, coingecko_id from assets`);
   setup.assetIds = Object.fromEntries(rows.map((row) => [row.coingecko_id, row.id]));
-  for (const row of rows) {
-    await db.query(
-      `insert into asset_provider_ids (asset_id, provider, provider_id, matched_by) values ($1, 'coinpaprika', $2, 'rule')`,
-      [row.id, paprika.idOf(row.coingecko_id)],
-    );
-  }
+  await mapToPaprika(db, paprika, rows);
   return setup;
 }
 

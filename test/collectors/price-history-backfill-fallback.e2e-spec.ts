@@ -10,7 +10,7 @@ import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
 import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
 import { QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { DUPLICATE_QUERIES } from './harness.js';
+import { DUPLICATE_QUERIES, mapToPaprika } from './harness.js';
 
 /*
  * The history backfill with a daily range CoinGecko's public plan cannot serve (730 days; it serves 365): the hourly
@@ -65,14 +65,7 @@ describe('price history backfill: the daily range from the next provider', () =>
     paprika = await startCoinPaprikaFake({ coingecko: gecko, now: clock.now, plan: 'starter', apiKey: KEY });
     app = await startClockedApp(env(), { clock });
     expect(await run('top_coins_collection', 3)).toMatchObject({ success: true });
-    for (const row of await db.query<{ id: string; coingecko_id: string }>(
-      `select id, coingecko_id from assets`,
-    )) {
-      await db.query(
-        `insert into asset_provider_ids (asset_id, provider, provider_id, matched_by) values ($1, 'coinpaprika', $2, 'rule')`,
-        [row.id, paprika.idOf(row.coingecko_id)],
-      );
-    }
+    await mapToPaprika(db, paprika);
     gecko.reset();
     paprika.reset();
   });
@@ -193,14 +186,7 @@ describe('price history backfill: the daily range from the next provider', () =>
       await db.query(`delete from asset_prices where backfilled`);
       await db.query(`delete from price_history_coverage`);
       await db.query(`delete from asset_provider_ids`);
-      for (const row of await db.query<{ id: string; coingecko_id: string }>(
-        `select id, coingecko_id from assets`,
-      )) {
-        await db.query(
-          `insert into asset_provider_ids (asset_id, provider, provider_id, matched_by) values ($1, 'coinpaprika', $2, 'rule')`,
-          [row.id, paprika.idOf(row.coingecko_id)],
-        );
-      }
+      await mapToPaprika(db, paprika);
       gecko.reset();
       paprika.reset();
     };

@@ -9,7 +9,7 @@ import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
 import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
 import { startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { DUPLICATE_QUERIES } from './harness.js';
+import { DUPLICATE_QUERIES, mapToPaprika } from './harness.js';
 
 /*
  * The history backfill when CoinGecko cannot answer (an outage for the whole run, or its month's budget spent) with
@@ -61,14 +61,7 @@ async function start(env: Environment = {}): Promise<Setup> {
   );
   const setup: Setup = { db, gecko, paprika, app };
   expect(await run(setup, 'top_coins_collection', 3)).toMatchObject({ success: true });
-  for (const row of await db.query<{ id: string; coingecko_id: string }>(
-    `select id, coingecko_id from assets`,
-  )) {
-    await db.query(
-      `insert into asset_provider_ids (asset_id, provider, provider_id, matched_by) values ($1, 'coinpaprika', $2, 'rule')`,
-      [row.id, paprika.idOf(row.coingecko_id)],
-    );
-  }
+  await mapToPaprika(db, paprika);
   return setup;
 }
 

@@ -12,6 +12,7 @@ import {
 import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
 import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
 import { startClockedApp } from '../support/app.js';
+import { mapToPaprika } from '../collectors/harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { memoryLogger } from '../support/jobs.js';
 
@@ -84,12 +85,7 @@ async function start(providers: string): Promise<Setup> {
   const coins = await db.query<{ id: string; coingecko_id: string }>(
     `select id, coingecko_id from assets order by coingecko_id`,
   );
-  for (const coin of coins) {
-    await db.query(
-      `insert into asset_provider_ids (asset_id, provider, provider_id, matched_by) values ($1, 'coinpaprika', $2, 'rule')`,
-      [coin.id, paprika.idOf(coin.coingecko_id)],
-    );
-  }
+  await mapToPaprika(db, paprika, coins);
   gecko.reset();
   paprika.reset();
   return {
