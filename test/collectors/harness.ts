@@ -127,3 +127,14 @@ export async function mapToPaprika(
     );
   }
 }
+
+/** One manual run of `job` on `app` through the runner, as a trigger makes it, and its JobResult. */
+export async function runJob(
+  app: NestExpressApplication,
+  job: string,
+  params: { limit: number | null },
+): Promise<JobResult> {
+  const outcome = await app.get(JobRunnerService).run({ job, trigger: 'manual', params });
+  if (outcome.kind !== 'started') throw new Error(`${job} did not start: ${outcome.kind}`);
+  return outcome.completion;
+}

@@ -4,13 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Environment } from '../../src/config/environment.js';
 import type { Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
-import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
 import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
 import { startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createPricePartitions } from '../support/price-partitions.js';
-import { DUPLICATE_QUERIES, mapToPaprika } from './harness.js';
+import { DUPLICATE_QUERIES, mapToPaprika, runJob } from './harness.js';
 
 /*
  * Gap repair with CoinPaprika as the fallback, end to end: the whole service on a throw-away PostgreSQL, both
@@ -80,9 +79,7 @@ async function stop(setup: Setup | undefined): Promise<void> {
 }
 
 async function run(setup: Setup, job: string, limit: number): Promise<JobResult> {
-  const outcome = await setup.app.get(JobRunnerService).run({ job, trigger: 'manual', params: { limit } });
-  if (outcome.kind !== 'started') throw new Error(`${job} did not start: ${outcome.kind}`);
-  return outcome.completion;
+  return runJob(setup.app, job, { limit });
 }
 
 /** Full CoinGecko history of the top 10 from 2026-05-31 11:00 to 12:00 today, then `coin`'s holes punched. */

@@ -5,12 +5,11 @@ import { createApp } from '../../src/bootstrap.js';
 import type { Environment } from '../../src/config/environment.js';
 import { type Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
-import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
 import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
 import { QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { DUPLICATE_QUERIES, mapToPaprika } from './harness.js';
+import { DUPLICATE_QUERIES, mapToPaprika, runJob } from './harness.js';
 
 /*
  * The history backfill with a daily range CoinGecko's public plan cannot serve (730 days; it serves 365): the hourly
@@ -54,9 +53,7 @@ describe('price history backfill: the daily range from the next provider', () =>
   });
 
   async function run(job: string, limit: number): Promise<JobResult> {
-    const outcome = await app.get(JobRunnerService).run({ job, trigger: 'manual', params: { limit } });
-    if (outcome.kind !== 'started') throw new Error(`${job} did not start: ${outcome.kind}`);
-    return outcome.completion;
+    return runJob(app, job, { limit });
   }
 
   beforeAll(async () => {

@@ -4,12 +4,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Environment } from '../../src/config/environment.js';
 import type { Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
-import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
 import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
 import { startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { DUPLICATE_QUERIES, mapToPaprika } from './harness.js';
+import { DUPLICATE_QUERIES, mapToPaprika, runJob } from './harness.js';
 
 /*
  * The history backfill when CoinGecko cannot answer (an outage for the whole run, or its month's budget spent) with
@@ -73,9 +72,7 @@ async function stop(setup: Setup | undefined): Promise<void> {
 }
 
 async function run(setup: Setup, job: string, limit: number): Promise<JobResult> {
-  const outcome = await setup.app.get(JobRunnerService).run({ job, trigger: 'manual', params: { limit } });
-  if (outcome.kind !== 'started') throw new Error(`${job} did not start: ${outcome.kind}`);
-  return outcome.completion;
+  return runJob(setup.app, job, { limit });
 }
 
 async function backfilled(setup: Setup) {

@@ -8,11 +8,11 @@ import { RateLimitRepository } from '../../src/coingecko/limiter/rate-limit.repo
 import { SCHEDULE_YIELD_WAIT } from '../../src/collectors/price-history-backfill/schedule-yield.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
-import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { JobSchedulerService } from '../../src/jobs/job-scheduler.service.js';
 import { currentRun } from '../../src/jobs/run-context.js';
 import { CoinGeckoFake } from '../fakes/coingecko-fake.js';
 import { QUIET_ENV, startClockedApp } from '../support/app.js';
+import { runJob } from './harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /*
@@ -110,9 +110,7 @@ describe('the backfill yields to a scheduled price run under the shared per-minu
   });
 
   async function manual(job: string, limit: number) {
-    const outcome = await app.get(JobRunnerService).run({ job, trigger: 'manual', params: { limit } });
-    if (outcome.kind !== 'started') throw new Error(`${job} did not start: ${outcome.kind}`);
-    return outcome.completion;
+    return runJob(app, job, { limit });
   }
 
   async function priceSlot(slot: number): Promise<JobResult> {

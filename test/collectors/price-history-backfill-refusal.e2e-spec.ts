@@ -3,9 +3,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
-import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, TIME_RANGE_REFUSAL } from '../fakes/coingecko-fake.js';
 import { startClockedApp } from '../support/app.js';
+import { runJob } from './harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /*
@@ -25,9 +25,7 @@ describe('price history backfill: an upstream refusal', () => {
   const clock: Clock = { now: () => NOW };
 
   async function run(job: string, limit: number): Promise<JobResult> {
-    const outcome = await app.get(JobRunnerService).run({ job, trigger: 'manual', params: { limit } });
-    if (outcome.kind !== 'started') throw new Error(`${job} did not start: ${outcome.kind}`);
-    return outcome.completion;
+    return runJob(app, job, { limit });
   }
 
   beforeAll(async () => {
