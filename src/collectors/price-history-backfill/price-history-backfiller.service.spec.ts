@@ -80,7 +80,9 @@ function backfiller(options: {
     get: (key: string) =>
       key === 'coingecko'
         ? { plan: options.plan ?? 'public' }
-        : { byKey: { price_history_backfill: { settings: options.settings ?? SETTINGS } } },
+        : key === 'providers'
+          ? { order: ['coingecko'] }
+          : { byKey: { price_history_backfill: { settings: options.settings ?? SETTINGS } } },
   };
   const prices = {
     insertMissing: vi.fn((rows: unknown[]) => Promise.resolve(rows.length)),

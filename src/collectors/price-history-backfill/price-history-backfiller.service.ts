@@ -4,7 +4,6 @@ import { PriceGapsRepository } from '../../assets/price-gaps.repository.js';
 import { PriceGapsService } from '../../assets/price-gaps.service.js';
 import { CoinGeckoClient } from '../../coingecko/coingecko.client.js';
 import { CoinGeckoError } from '../../coingecko/coingecko.errors.js';
-import { CoinGeckoYieldError, withLowPriority } from '../../coingecko/limiter/call-priority.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { JOB_CLOCK, type Clock } from '../../jobs/clock.js';
 import { JobHandler } from '../../jobs/framework/job-handler.decorator.js';
@@ -17,22 +16,15 @@ import type { BackfillCounts, BackfillRun, Context } from './backfill-run.js';
 import { backfillDailyFrom } from './daily-from-provider.js';
 import { historyRanges, historyRows, SPACING_MS, type HistoryRanges } from './history-points.js';
 import { BackfillOutageFallback } from './outage-fallback.js';
-import { PRICE_HISTORY_BACKFILL_JOB, PUBLIC_PLAN_HISTORY_DAYS } from './price-history-backfill.job.js';
+import { unservableHistory } from './history-sources.js';
+import { PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
 import {
   PriceHistoryCoverageRepository,
   type BackfillCandidate,
   type Granularity,
 } from './price-history-coverage.repository.js';
-import { SCHEDULE_YIELD_WAIT, ScheduleYield, YIELD_POLL_MS, type YieldWait } from './schedule-yield.js';
-
-/**
- * The most a run waits for other jobs' CoinGecko calls before it ends early (`deferred_for_schedule`): half
- * of its 10-minute schedule, so the next tick finds it done and resumes where it stopped.
- */
-export const MAX_SCHEDULE_WAIT_MS = 5 * 60_000;
-
-/** Thrown out of an asset when the run has waited MAX_SCHEDULE_WAIT_MS: the run stops, the asset stays pending. */
-class DeferredForSchedule extends Error {}
+import { callWhenScheduleAllows, DeferredForSchedule } from './schedule-wait.js';
+import { SCHEDULE_YIELD_WAIT, ScheduleYield, type YieldWait } from './schedule-yield.js';
 
 /** Key and plan errors concern every asset: they fail the run instead of counting against one asset. */
 const RUN_LEVEL_CODES: ReadonlySet<number> = new Set([10002, 10005, 10010, 10011]);
@@ -55,6 +47,9 @@ const RUN_LEVEL_CODES: ReadonlySet<number> = new Set([10002, 10005, 10010, 10011
  */
 @Injectable()
 export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_JOB) implements OnModuleInit {
+  /** What a CoinGecko call waits on to give the schedule room (schedule-wait.ts). */
+  private readonly scheduleDeps: Parameters<typeof callWhenScheduleAllows>[0];
+
   constructor(
     private readonly coingecko: CoinGeckoClient,
     private readonly gaps: PriceGapsService,
@@ -64,11 +59,12 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
     private readonly outage: BackfillOutageFallback,
     private readonly config: ConfigService<AppConfig, true>,
     @Inject(JOB_CLOCK) private readonly clock: Clock,
-    private readonly yields: ScheduleYield,
-    @Inject(SCHEDULE_YIELD_WAIT) private readonly wait: YieldWait,
+    yields: ScheduleYield,
+    @Inject(SCHEDULE_YIELD_WAIT) wait: YieldWait,
     @Optional() private readonly providers?: MarketDataProviders,
   ) {
     super();
+    this.scheduleDeps = { yields, wait, clock };
   }
 
   /**
@@ -77,23 +73,8 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
    * range is CoinGecko's on every plan.
    */
   onModuleInit(): void {
-    const plan = this.config.get('coingecko', { infer: true }).plan;
-    if (plan === 'pro') return;
-    const settings =
-      this.config.get('jobs', { infer: true }).byKey[PRICE_HISTORY_BACKFILL_JOB.key]?.settings ?? {};
-    for (const name of ['PRICE_HISTORY_BACKFILL_DAYS', 'PRICE_HISTORY_BACKFILL_HOURLY_DAYS']) {
-      const days = settings[name];
-      if (typeof days === 'number' && days > PUBLIC_PLAN_HISTORY_DAYS) {
-        if (name === 'PRICE_HISTORY_BACKFILL_DAYS' && this.coverage.dailySource !== null) continue;
-        const second = this.providers?.names().includes('coinpaprika')
-          ? `; CoinPaprika's "${this.config.get('coinpaprika', { infer: true }).plan}" plan does not reach that far either`
-          : '';
-        throw new Error(
-          `${name}=${days}: the "${plan}" CoinGecko plan serves only the last ${PUBLIC_PLAN_HISTORY_DAYS} days of history; ` +
-            `set it to ${PUBLIC_PLAN_HISTORY_DAYS} or less, or use the pro plan${second}`,
-        );
-      }
-    }
+    const refusal = unservableHistory(this.config, this.coverage.dailySource !== null);
+    if (refusal) throw new Error(refusal);
   }
 
   @JobHandler(PRICE_HISTORY_BACKFILL_JOB)
@@ -225,7 +206,7 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       let asked = range;
       let chart;
       try {
-        chart = await this.yielding(run, () => {
+        chart = await callWhenScheduleAllows(this.scheduleDeps, run, () => {
           // From the clock at the call, not at the run's start: pacing and yield waits would otherwise push
           // the oldest bound past the plan's 365 days (beyond LIMIT_MARGIN_MS), a refusal counted as a try.
           asked = historyRanges(this.clock.now(), run.history)[granularity] ?? range;
@@ -265,45 +246,6 @@ export class PriceHistoryBackfiller extends ScheduledJob(PRICE_HISTORY_BACKFILL_
       }
     }
     return outcome;
-  }
-
-  /**
-   * Makes `call` at low priority once the schedule leaves room (ScheduleYield), waiting on the injected wait
-   * (cancel-aware) until then; throws DeferredForSchedule once the run has waited MAX_SCHEDULE_WAIT_MS.
-   */
-  private async yielding<T>(
-    run: { ctx: Context; custom: BackfillCounts },
-    call: () => Promise<T>,
-  ): Promise<T> {
-    for (;;) {
-      run.ctx.signal.throwIfAborted();
-      const decision = await this.yields.decide();
-      let waitMs: number;
-      let reason: string;
-      if (decision.go) {
-        try {
-          return await withLowPriority(decision.priority, call);
-        } catch (error) {
-          if (!(error instanceof CoinGeckoYieldError)) throw error;
-        }
-        // Refused by the limiter: another job's run started since the decision, or the window is full until past
-        // the next slot's. The refusal does not say which, so look again soon rather than sleep to the slot.
-        waitMs = YIELD_POLL_MS;
-        reason = 'the limiter gave no CoinGecko slot within the terms';
-      } else if (decision.stop) {
-        throw new DeferredForSchedule(decision.reason);
-      } else {
-        ({ waitMs, reason } = decision);
-      }
-      const left = MAX_SCHEDULE_WAIT_MS - run.custom.waited_for_schedule_ms;
-      if (left <= 0) throw new DeferredForSchedule(reason);
-      const step = Math.min(waitMs, left);
-      run.ctx.logger.debug({ waitMs: step, reason }, `Price history backfill waits ${step} ms: ${reason}`);
-      const before = this.clock.now().getTime();
-      await this.wait(step, run.ctx.signal);
-      // What the clock says it took, and at least the step asked for: the bound holds even on a clock that stands still.
-      run.custom.waited_for_schedule_ms += Math.max(step, this.clock.now().getTime() - before);
-    }
   }
 }
 
