@@ -7,6 +7,7 @@ import { PriceSources } from '../../assets/prices/price-sources.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { SqlRepository } from '../../database/sql-repository.js';
 import type { ProviderName } from '../../providers/provider-name.js';
+import { assetCoverage, pricedCoverage } from './coverage-sql.js';
 import { dailyHistorySource } from './history-sources.js';
 import { PRICE_HISTORY_BACKFILL_JOB } from './price-history-backfill.job.js';
 
@@ -55,10 +56,6 @@ export interface CoverageCounts {
   set_aside: number;
 }
 
-/** Of an asset's two coverage rows (c CoinGecko's, d the daily source's): the error of the one tried most. */
-const COMBINED_LAST_ERROR = sql`case when coalesce(d.tries, 0) >= coalesce(c.tries, 0) and d.last_error is not null
-  then d.last_error else coalesce(c.last_error, d.last_error) end`;
-
 const iso = (value: Date | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /**
@@ -98,62 +95,14 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
       config.get('providers', { infer: true }).order.find((name) => name !== COINGECKO_SOURCE) ?? null;
   }
 
-  /**
-   * The priced assets (top `pricedLimit` of the latest ranking, plus tracked ones) with their coverage. With the
-   * daily range on another provider, an asset's coverage is its two rows together: the hourly range in CoinGecko's,
-   * the daily range in that provider's; complete when both are, set aside when either is.
-   */
+  /** The priced assets with their coverage (coverage-sql.ts). */
   private priced(pricedLimit: number): RawBuilder<unknown> {
-    const top = sql`
-      with top as (
-        select r.asset_id, r.rank from asset_rankings r
-         where ${inLatestSnapshot('r', this.sources.rankings())}
-         order by r.rank, r.asset_id
-         limit ${pricedLimit}
-      )`;
-    const fallback = this.fallbackSource;
-    // When the fallback is also the daily source, its row's daily range is its own by plan, and its hourly range is
-    // marked done without points once the daily one is: only an hourly range with points is one it stood in for.
-    const sharedRow = fallback !== null && fallback === this.dailySource;
-    const fallbackColumns =
-      fallback === null
-        ? sql`null::text as fallback_provider_id, false as fallback_hourly_done, false as fallback_daily_done`
-        : sharedRow
-          ? sql`fm.provider_id as fallback_provider_id,
-                coalesce(f.hourly_done and f.hourly_from is not null, false) as fallback_hourly_done,
-                false as fallback_daily_done`
-          : sql`fm.provider_id as fallback_provider_id, coalesce(f.hourly_done, false) as fallback_hourly_done,
-                coalesce(f.daily_done, false) as fallback_daily_done`;
-    const fallbackJoins =
-      fallback === null
-        ? sql``
-        : sql`left join price_history_coverage f on f.asset_id = a.id and f.source = ${fallback}
-        left join asset_provider_ids fm on fm.asset_id = a.id and fm.provider = ${fallback}`;
-    const second = this.dailySource;
-    if (second === null) {
-      return sql`${top}
-      select a.id, a.coingecko_id, a.is_tracked, t.rank, c.daily_done, c.hourly_done, c.tries,
-             c.completed_at, c.last_error, c.last_tried_at, null::text as daily_provider_id, ${fallbackColumns}
-        from assets a
-        left join top t on t.asset_id = a.id
-        left join price_history_coverage c on c.asset_id = a.id and c.source = ${COINGECKO_SOURCE}
-        ${fallbackJoins}
-       where t.asset_id is not null or a.is_tracked`;
-    }
-    return sql`${top}
-      select a.id, a.coingecko_id, a.is_tracked, t.rank, d.daily_done, c.hourly_done,
-             greatest(c.tries, d.tries) as tries,
-             case when c.hourly_done and d.daily_done then greatest(c.last_tried_at, d.last_tried_at) end as completed_at,
-             ${COMBINED_LAST_ERROR} as last_error,
-             greatest(c.last_tried_at, d.last_tried_at) as last_tried_at, m.provider_id as daily_provider_id,
-             ${fallbackColumns}
-        from assets a
-        left join top t on t.asset_id = a.id
-        left join price_history_coverage c on c.asset_id = a.id and c.source = ${COINGECKO_SOURCE}
-        left join price_history_coverage d on d.asset_id = a.id and d.source = ${second}
-        left join asset_provider_ids m on m.asset_id = a.id and m.provider = ${second}
-        ${fallbackJoins}
-       where t.asset_id is not null or a.is_tracked`;
+    return pricedCoverage({
+      latestRanking: inLatestSnapshot('r', this.sources.rankings()),
+      pricedLimit,
+      dailySource: this.dailySource,
+      fallbackSource: this.fallbackSource,
+    });
   }
 
   /** The next `limit` assets to backfill, in the order the job takes them; set-aside ones are left out. */
@@ -258,7 +207,6 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
    * from the other provider's.
    */
   async ofAsset(assetId: string): Promise<AssetCoverage | null> {
-    const second = this.dailySource;
     const { rows } = await sql<{
       daily_from: Date | null;
       daily_to: Date | null;
@@ -268,22 +216,7 @@ export class PriceHistoryCoverageRepository extends SqlRepository {
       tries: number;
       last_error: string | null;
       completed_at: Date | null;
-    }>`${
-      second === null
-        ? sql`
-      select daily_from, daily_to, hourly_from, hourly_to, points_inserted, tries, last_error, completed_at
-        from price_history_coverage where asset_id = ${assetId}::uuid and source = ${COINGECKO_SOURCE}`
-        : sql`
-      select d.daily_from, d.daily_to, c.hourly_from, c.hourly_to,
-             (coalesce(c.points_inserted, 0) + coalesce(d.points_inserted, 0))::int as points_inserted,
-             greatest(c.tries, d.tries) as tries,
-             ${COMBINED_LAST_ERROR} as last_error,
-             case when c.hourly_done and d.daily_done then greatest(c.completed_at, d.completed_at) end as completed_at
-        from (select ${assetId}::uuid as asset_id) a
-        left join price_history_coverage c on c.asset_id = a.asset_id and c.source = ${COINGECKO_SOURCE}
-        left join price_history_coverage d on d.asset_id = a.asset_id and d.source = ${second}
-       where c.asset_id is not null or d.asset_id is not null`
-    }`.execute(this.db());
+    }>`${assetCoverage(assetId, this.dailySource)}`.execute(this.db());
     const row = rows[0];
     if (!row) return null;
     const status =
