@@ -51,7 +51,7 @@ export class PriceAnomalyAlerts implements OnModuleInit, OnModuleDestroy {
       this.hour = hour;
     }
     const job = run?.job ?? NO_RUN_JOB;
-    for (const [kind, ofKind] of byKind(flags)) {
+    for (const [kind, ofKind] of Map.groupBy(flags, (flag) => flag.kind)) {
       const episode = `${kind}:${hour}`;
       if (this.raised.has(`${job} ${episode}`)) continue;
       this.raised.add(`${job} ${episode}`);
@@ -79,14 +79,4 @@ export class PriceAnomalyAlerts implements OnModuleInit, OnModuleDestroy {
       source: example.source,
     };
   }
-}
-
-function byKind(flags: readonly NewPriceFlag[]): Map<PriceFlagKind, NewPriceFlag[]> {
-  const groups = new Map<PriceFlagKind, NewPriceFlag[]>();
-  for (const flag of flags) {
-    const group = groups.get(flag.kind);
-    if (group) group.push(flag);
-    else groups.set(flag.kind, [flag]);
-  }
-  return groups;
 }

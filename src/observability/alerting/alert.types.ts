@@ -13,7 +13,7 @@ export interface AlertPayload {
   run_id: string | null;
   /**
    * The status of the run the alert is about (`failed`, `succeeded`; `running` for a `price_anomaly`, raised while
-   * the writing run goes on), null for an overdue job.
+   * the writing run goes on), null for an overdue job and for an anomaly written outside any run.
    */
   status: string | null;
   error: string | null;
