@@ -1,13 +1,14 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../src/bootstrap.js';
 import type { Environment } from '../../src/config/environment.js';
+import type { Clock } from '../../src/jobs/clock.js';
 import type { JobContext } from '../../src/jobs/job-context.js';
 import { JobRegistry } from '../../src/jobs/job-registry.js';
 import { emptyMetrics, type JobMetrics, type JobResult } from '../../src/jobs/job-result.js';
 import { JobRunnerService } from '../../src/jobs/job-runner.service.js';
 import { CoinGeckoFake, type CoinGeckoFakeOptions } from '../fakes/coingecko-fake.js';
-import type { CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
-import { QUIET_ENV } from '../support/app.js';
+import { startCoinPaprikaFake, type CoinPaprikaFake, type PaprikaPlan } from '../fakes/coinpaprika-fake.js';
+import { QUIET_ENV, startClockedApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { memoryLogger, type LogRecord } from '../support/jobs.js';
 
@@ -137,4 +138,67 @@ export async function runJob(
   const outcome = await app.get(JobRunnerService).run({ job, trigger: 'manual', params });
   if (outcome.kind !== 'started') throw new Error(`${job} did not start: ${outcome.kind}`);
   return outcome.completion;
+}
+
+/** The service with CoinPaprika second in PRICE_PROVIDERS, on a throw-away database, both fakes on one clock. */
+export interface TwoProviders {
+  db: TestDatabase;
+  gecko: CoinGeckoFake;
+  paprika: CoinPaprikaFake;
+  app: NestExpressApplication;
+  /** The environment the service was started with. */
+  env: Environment;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts TwoProviders with fast CoinGecko retries and no per-minute limits in the way, collects the top coins
+ * (`topCoins` of the fake's `coins`) and maps every asset to the fake CoinPaprika's id; both fakes' request logs start empty. `env` comes last.
+ */
+export async function startWithPaprika(options: {
+  clock: Clock;
+  coins: number;
+  /** How many of them top coins collects (default all). */
+  topCoins?: number;
+  plan?: PaprikaPlan;
+  apiKey?: string;
+  env?: Environment;
+}): Promise<TwoProviders> {
+  const { clock, coins, plan = 'free', apiKey } = options;
+  const db = await createTestDatabase();
+  const gecko = await CoinGeckoFake.start({ coins, now: clock.now });
+  const paprika = await startCoinPaprikaFake({ coingecko: gecko, now: clock.now, plan, apiKey });
+  const env: Environment = {
+    ...QUIET_ENV,
+    DATABASE_URL: db.url,
+    COINGECKO_BASE_URL: gecko.url,
+    COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
+    COINGECKO_MAX_RETRIES: '1',
+    COINGECKO_RETRY_BASE_MS: '1',
+    COINGECKO_RETRY_MAX_MS: '5',
+    TRIGGER_RATE_LIMIT_PER_MINUTE: '1000',
+    PRICE_PROVIDERS: 'coingecko,coinpaprika',
+    COINPAPRIKA_BASE_URL: paprika.url,
+    COINPAPRIKA_RATE_LIMIT_PER_MINUTE: '100000',
+    ...(apiKey ? { COINPAPRIKA_API_PLAN: plan, COINPAPRIKA_API_KEY: apiKey } : {}),
+    ...options.env,
+  };
+  const app = await startClockedApp(env, { clock });
+  const close = async (): Promise<void> => {
+    await app.close();
+    await paprika.close();
+    await gecko.stop();
+    await db.drop();
+  };
+  try {
+    const topCoins = await runJob(app, 'top_coins_collection', { limit: options.topCoins ?? coins });
+    if (!topCoins.success) throw new Error(`top_coins_collection failed: ${topCoins.error ?? ''}`);
+    await mapToPaprika(db, paprika);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  gecko.reset();
+  paprika.reset();
+  return { db, gecko, paprika, app, env, close };
 }

@@ -1,15 +1,12 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Environment } from '../../src/config/environment.js';
 import type { Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
-import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
-import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
-import { startClockedApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { faults } from '../fakes/coingecko-fake.js';
+import { paprikaFaults } from '../fakes/coinpaprika-fake.js';
 import { createPricePartitions } from '../support/price-partitions.js';
-import { DUPLICATE_QUERIES, mapToPaprika, runJob } from './harness.js';
+import { DUPLICATE_QUERIES, runJob, startWithPaprika, type TwoProviders } from './harness.js';
 
 /*
  * Gap repair with CoinPaprika as the fallback, end to end: the whole service on a throw-away PostgreSQL, both
@@ -27,33 +24,20 @@ const ALWAYS = 100_000;
 
 const id = (rank: number) => `coin-${String(rank).padStart(5, '0')}`;
 
-interface Setup {
-  db: TestDatabase;
-  gecko: CoinGeckoFake;
-  paprika: CoinPaprikaFake;
-  app: NestExpressApplication;
+interface Setup extends TwoProviders {
   assetIds: Record<string, string>;
 }
 
 const clock: Clock = { now: () => NOW };
 
 async function start(env: Environment = {}): Promise<Setup> {
-  const db = await createTestDatabase();
-  const gecko = await CoinGeckoFake.start({ coins: 30, now: clock.now });
-  const paprika = await startCoinPaprikaFake({ coingecko: gecko, now: clock.now, plan: 'free' });
-  const app = await startClockedApp(
-    {
-      DATABASE_URL: db.url,
+  const started = await startWithPaprika({
+    clock,
+    coins: 30,
+    topCoins: 10,
+    env: {
       API_TOKENS: TOKEN,
-      COINGECKO_BASE_URL: gecko.url,
-      COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
       COINGECKO_MAX_RETRIES: '2',
-      COINGECKO_RETRY_BASE_MS: '1',
-      COINGECKO_RETRY_MAX_MS: '5',
-      TRIGGER_RATE_LIMIT_PER_MINUTE: '1000',
-      PRICE_PROVIDERS: 'coingecko,coinpaprika',
-      COINPAPRIKA_BASE_URL: paprika.url,
-      COINPAPRIKA_RATE_LIMIT_PER_MINUTE: '100000',
       // Enabled in the config only: holes are judged against its schedule; no timer runs here.
       PRICE_COLLECTION_ENABLED: 'true',
       PRICE_COLLECTION_LIMIT: '10',
@@ -61,22 +45,14 @@ async function start(env: Environment = {}): Promise<Setup> {
       PRICE_GAP_REPAIR_LOOKBACK_HOURS: '72',
       ...env,
     },
-    { clock },
+  });
+  const rows = await started.db.query<{ id: string; coingecko_id: string }>(
+    `select id, coingecko_id from assets`,
   );
-  const setup: Setup = { db, gecko, paprika, app, assetIds: {} };
-  expect(await run(setup, 'top_coins_collection', 10)).toMatchObject({ success: true });
-  const rows = await db.query<{ id: string; coingecko_id: string }>(`select id, coingecko_id from assets`);
-  setup.assetIds = Object.fromEntries(rows.map((row) => [row.coingecko_id, row.id]));
-  await mapToPaprika(db, paprika, rows);
-  return setup;
+  return { ...started, assetIds: Object.fromEntries(rows.map((row) => [row.coingecko_id, row.id])) };
 }
 
-async function stop(setup: Setup | undefined): Promise<void> {
-  await setup?.app.close();
-  await setup?.paprika.close();
-  await setup?.gecko.stop();
-  await setup?.db.drop();
-}
+const stop = (setup: Setup | undefined): Promise<void> => setup?.close() ?? Promise.resolve();
 
 async function run(setup: Setup, job: string, limit: number): Promise<JobResult> {
   return runJob(setup.app, job, { limit });

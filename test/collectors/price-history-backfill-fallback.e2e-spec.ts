@@ -2,14 +2,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/bootstrap.js';
-import type { Environment } from '../../src/config/environment.js';
 import { type Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
-import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
-import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
-import { QUIET_ENV, startClockedApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { DUPLICATE_QUERIES, mapToPaprika, runJob } from './harness.js';
+import { faults, type CoinGeckoFake } from '../fakes/coingecko-fake.js';
+import { paprikaFaults, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
+import type { TestDatabase } from '../support/database.js';
+import { DUPLICATE_QUERIES, mapToPaprika, runJob, startWithPaprika, type TwoProviders } from './harness.js';
 
 /*
  * The history backfill with a daily range CoinGecko's public plan cannot serve (730 days; it serves 365): the hourly
@@ -26,53 +24,35 @@ const HISTORICAL = '/tickers/{id}/historical';
 const ALWAYS = 100_000;
 
 describe('price history backfill: the daily range from the next provider', () => {
+  let setup: TwoProviders;
   let db: TestDatabase;
   let gecko: CoinGeckoFake;
   let paprika: CoinPaprikaFake;
   let app: NestExpressApplication;
   const clock: Clock = { now: () => NOW };
 
-  const env = (): Environment => ({
-    ...QUIET_ENV,
-    DATABASE_URL: db.url,
-    API_TOKENS: TOKEN,
-    COINGECKO_BASE_URL: gecko.url,
-    COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
-    COINGECKO_MAX_RETRIES: '1',
-    COINGECKO_RETRY_BASE_MS: '1',
-    COINGECKO_RETRY_MAX_MS: '5',
-    PRICE_PROVIDERS: 'coingecko,coinpaprika',
-    COINPAPRIKA_BASE_URL: paprika.url,
-    COINPAPRIKA_API_PLAN: 'starter',
-    COINPAPRIKA_API_KEY: KEY,
-    COINPAPRIKA_RATE_LIMIT_PER_MINUTE: '100000',
-    PRICE_COLLECTION_LIMIT: '2',
-    PRICE_HISTORY_BACKFILL_ENABLED: 'true',
-    PRICE_HISTORY_BACKFILL_DAYS: '730',
-    PRICE_HISTORY_BACKFILL_HOURLY_DAYS: '2',
-  });
-
   async function run(job: string, limit: number): Promise<JobResult> {
     return runJob(app, job, { limit });
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gecko = await CoinGeckoFake.start({ coins: 3, now: clock.now });
-    paprika = await startCoinPaprikaFake({ coingecko: gecko, now: clock.now, plan: 'starter', apiKey: KEY });
-    app = await startClockedApp(env(), { clock });
-    expect(await run('top_coins_collection', 3)).toMatchObject({ success: true });
-    await mapToPaprika(db, paprika);
-    gecko.reset();
-    paprika.reset();
+    setup = await startWithPaprika({
+      clock,
+      coins: 3,
+      plan: 'starter',
+      apiKey: KEY,
+      env: {
+        API_TOKENS: TOKEN,
+        PRICE_COLLECTION_LIMIT: '2',
+        PRICE_HISTORY_BACKFILL_ENABLED: 'true',
+        PRICE_HISTORY_BACKFILL_DAYS: '730',
+        PRICE_HISTORY_BACKFILL_HOURLY_DAYS: '2',
+      },
+    });
+    ({ db, gecko, paprika, app } = setup);
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await paprika?.close();
-    await gecko?.stop();
-    await db?.drop();
-  });
+  afterAll(() => setup?.close());
 
   it('asks CoinGecko for the hourly range and CoinPaprika for the daily one, each coverage row by its source', async () => {
     const result = await run('price_history_backfill', 10);
@@ -250,7 +230,7 @@ describe('price history backfill: the daily range from the next provider', () =>
 
   it("refuses to start when CoinPaprika's plan cannot serve the range either, naming both", async () => {
     await expect(
-      createApp({ ...env(), COINPAPRIKA_API_PLAN: 'free', COINPAPRIKA_API_KEY: '' }, {}).then(
+      createApp({ ...setup.env, COINPAPRIKA_API_PLAN: 'free', COINPAPRIKA_API_KEY: '' }, {}).then(
         ({ app: other }) => other.close(),
       ),
     ).rejects.toThrow(

@@ -1,14 +1,11 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Environment } from '../../src/config/environment.js';
 import type { Clock } from '../../src/jobs/clock.js';
 import type { JobResult } from '../../src/jobs/job-result.js';
-import { CoinGeckoFake, faults } from '../fakes/coingecko-fake.js';
-import { paprikaFaults, startCoinPaprikaFake, type CoinPaprikaFake } from '../fakes/coinpaprika-fake.js';
-import { startClockedApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { DUPLICATE_QUERIES, mapToPaprika, runJob } from './harness.js';
+import { faults } from '../fakes/coingecko-fake.js';
+import { paprikaFaults } from '../fakes/coinpaprika-fake.js';
+import { DUPLICATE_QUERIES, runJob, startWithPaprika, type TwoProviders } from './harness.js';
 
 /*
  * The history backfill when CoinGecko cannot answer (an outage for the whole run, or its month's budget spent) with
@@ -24,52 +21,25 @@ const HISTORICAL = '/tickers/{id}/historical' as const;
 /** Far more failures than any run's retries. */
 const ALWAYS = 100_000;
 
-interface Setup {
-  db: TestDatabase;
-  gecko: CoinGeckoFake;
-  paprika: CoinPaprikaFake;
-  app: NestExpressApplication;
-}
+type Setup = TwoProviders;
 
 const clock: Clock = { now: () => NOW };
 
-async function start(env: Environment = {}): Promise<Setup> {
-  const db = await createTestDatabase();
-  const gecko = await CoinGeckoFake.start({ coins: 3, now: clock.now });
-  const paprika = await startCoinPaprikaFake({ coingecko: gecko, now: clock.now, plan: 'free' });
-  const app = await startClockedApp(
-    {
-      DATABASE_URL: db.url,
+const start = (env: Environment = {}): Promise<Setup> =>
+  startWithPaprika({
+    clock,
+    coins: 3,
+    env: {
       API_TOKENS: TOKEN,
-      COINGECKO_BASE_URL: gecko.url,
-      COINGECKO_RATE_LIMIT_PER_MINUTE: '100000',
-      COINGECKO_MAX_RETRIES: '1',
-      COINGECKO_RETRY_BASE_MS: '1',
-      COINGECKO_RETRY_MAX_MS: '5',
-      TRIGGER_RATE_LIMIT_PER_MINUTE: '1000',
-      PRICE_PROVIDERS: 'coingecko,coinpaprika',
-      COINPAPRIKA_BASE_URL: paprika.url,
-      COINPAPRIKA_RATE_LIMIT_PER_MINUTE: '100000',
       PRICE_COLLECTION_LIMIT: '2',
       PRICE_HISTORY_BACKFILL_ENABLED: 'true',
       PRICE_HISTORY_BACKFILL_DAYS: '30',
       PRICE_HISTORY_BACKFILL_HOURLY_DAYS: '2',
       ...env,
     },
-    { clock },
-  );
-  const setup: Setup = { db, gecko, paprika, app };
-  expect(await run(setup, 'top_coins_collection', 3)).toMatchObject({ success: true });
-  await mapToPaprika(db, paprika);
-  return setup;
-}
+  });
 
-async function stop(setup: Setup | undefined): Promise<void> {
-  await setup?.app.close();
-  await setup?.paprika.close();
-  await setup?.gecko.stop();
-  await setup?.db.drop();
-}
+const stop = (setup: Setup | undefined): Promise<void> => setup?.close() ?? Promise.resolve();
 
 async function run(setup: Setup, job: string, limit: number): Promise<JobResult> {
   return runJob(setup.app, job, { limit });
